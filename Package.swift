@@ -1,0 +1,150 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Layers, each depending only on the ones above it:
+///   system C libraries + generated protobuf-c code
+///   → DealerProtocol (Swift messages, framing, status)
+///   → DealerStore (SQLite repository)
+///   → DealerServices (Auth, Dealer, Client, Health rules)
+///   → DealerServer (SwiftNIO server core, dispatcher, lifecycle)
+/// DealerClient depends only on DealerProtocol.
+let package = Package(
+    name: "dealer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dealerd", targets: ["dealerd"]),
+        .executable(name: "dealerctl", targets: ["dealerctl"]),
+        .executable(name: "dealer-load", targets: ["dealer-load"]),
+        .library(name: "DealerClient", targets: ["DealerClient"]),
+        .library(name: "DealerProtocol", targets: ["DealerProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: System libraries and generated C
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(
+            name: "DealerProtoC",
+            dependencies: ["CProtobufC"],
+            path: "Sources/DealerProtoC"
+        ),
+
+        // MARK: Protocol layer
+        .target(
+            name: "DealerProtocol",
+            dependencies: [
+                "DealerProtoC",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: Storage
+        .target(
+            name: "DealerStore",
+            dependencies: [
+                "DealerProtocol",
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Domain services
+        .target(
+            name: "DealerServices",
+            dependencies: [
+                "DealerProtocol",
+                "DealerStore",
+                "CSodium",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Server core
+        .target(
+            name: "DealerServer",
+            dependencies: [
+                "DealerProtocol",
+                "DealerServices",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Client library
+        .target(
+            name: "DealerClient",
+            dependencies: [
+                "DealerProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: Benchmark baseline (plain C with protobuf-c, no Swift)
+        .target(
+            name: "CodecBaselineC",
+            dependencies: ["DealerProtoC"]
+        ),
+
+        // MARK: Executables (thin mains)
+        .executableTarget(
+            name: "dealerd",
+            dependencies: [
+                "DealerServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "dealerctl",
+            dependencies: [
+                "DealerClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "dealer-load",
+            dependencies: [
+                "DealerClient",
+                "DealerProtocol",
+                "CodecBaselineC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "DealerProtocolTests", dependencies: ["DealerProtocol"]),
+        .testTarget(name: "DealerStoreTests", dependencies: ["DealerStore"]),
+        .testTarget(
+            name: "DealerServerTests",
+            dependencies: [
+                "DealerServer",
+                "DealerClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+int codec_baseline_placeholder(void) { return 0; }

@@ -1,0 +1,385 @@
+// The one place that imports protobuf-c and the generated C code.
+//
+// Everything unsafe about protobuf messages lives here: generated Swift types
+// (Generated/) read and write fields through `ProtoReader` and `ProtoWriter`
+// by field number, and this file maps a field number to its C storage using
+// protobuf-c's runtime descriptors (offset, type, label, oneof flag). No C
+// type is visible outside this file.
+//
+// Ownership:
+// - decoding: `protobuf_c_message_unpack` allocates; `UnpackedMessage` takes
+//   ownership of the result and frees it exactly once in its deinit.
+// - encoding: the C message tree is built in a `CArena` owned by the encode
+//   call; it is packed, then the arena frees every block at once.
+import DealerProtoC
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Descriptors
+
+/// A protobuf-c message descriptor, looked up by full name.
+///
+/// Descriptors are immutable static data in the generated C code.
+public struct ProtoDescriptor: @unchecked Sendable {
+    // @unchecked: the pointer refers to a `const` static descriptor that lives
+    // for the whole process and is never written.
+    fileprivate let pointer: UnsafePointer<ProtobufCMessageDescriptor>
+
+    /// The descriptor of the message with this full name ("rpc.v1.Frame").
+    /// A name missing from the generated C code is a build error in spirit:
+    /// the generated Swift and C came from different .proto files.
+    public init(named fullName: String) {
+        guard let descriptor = Self.table[fullName] else {
+            preconditionFailure("no protobuf-c descriptor for \(fullName): run scripts/generate")
+        }
+        self = descriptor
+    }
+
+    private init(pointer: UnsafePointer<ProtobufCMessageDescriptor>) {
+        self.pointer = pointer
+    }
+
+    private static let table: [String: ProtoDescriptor] = {
+        var table: [String: ProtoDescriptor] = [:]
+        for index in 0..<dealer_proto_descriptor_count() {
+            let descriptor = dealer_proto_descriptor_at(index)!
+            table[String(cString: descriptor.pointee.name)] = ProtoDescriptor(pointer: descriptor)
+        }
+        return table
+    }()
+
+    fileprivate func field(_ number: Int) -> UnsafePointer<ProtobufCFieldDescriptor> {
+        guard let field = protobuf_c_message_descriptor_get_field(pointer, UInt32(number)) else {
+            preconditionFailure("\(String(cString: pointer.pointee.name)) has no field \(number)")
+        }
+        return field
+    }
+}
+
+// MARK: - Decoding
+
+/// Owns one message returned by `protobuf_c_message_unpack`.
+private struct UnpackedMessage: ~Copyable {
+    let pointer: UnsafeMutablePointer<ProtobufCMessage>
+
+    init(takingOwnership pointer: UnsafeMutablePointer<ProtobufCMessage>) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        protobuf_c_message_free_unpacked(pointer, nil)
+    }
+}
+
+/// Read access to the fields of an unpacked C message, valid only during
+/// `ProtoMessage.init(protoReader:)`. Generated code is its only user.
+public struct ProtoReader {
+    private let message: UnsafeRawPointer
+    private let descriptor: ProtoDescriptor
+
+    fileprivate init(message: UnsafeRawPointer, descriptor: ProtoDescriptor) {
+        self.message = message
+        self.descriptor = descriptor
+    }
+
+    /// The storage of a singular field, or nil when it is a oneof member that is not set.
+    private func storage(_ number: Int) -> UnsafeRawPointer? {
+        let field = descriptor.field(number).pointee
+        if field.flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 {
+            let setCase = message.load(fromByteOffset: Int(field.quantifier_offset), as: UInt32.self)
+            if setCase != field.id { return nil }
+        }
+        return message + Int(field.offset)
+    }
+
+    private func scalar<T>(_ number: Int, _ zero: T) -> T {
+        storage(number)?.load(as: T.self) ?? zero
+    }
+
+    private func repeated<Element, T>(_ number: Int, as: Element.Type, _ convert: (Element) throws(ProtoDecodingError) -> T) throws(ProtoDecodingError) -> [T] {
+        let field = descriptor.field(number).pointee
+        let count = message.load(fromByteOffset: Int(field.quantifier_offset), as: Int.self)
+        guard count > 0, let elements = message.load(fromByteOffset: Int(field.offset), as: UnsafeRawPointer?.self) else {
+            return []
+        }
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            result.append(try convert(elements.load(fromByteOffset: index * MemoryLayout<Element>.stride, as: Element.self)))
+        }
+        return result
+    }
+
+    /// The field number of the member set in the oneof that `anyMemberNumber` belongs to, or 0.
+    func readOneofCase(_ anyMemberNumber: Int) -> Int {
+        let field = descriptor.field(anyMemberNumber).pointee
+        return Int(message.load(fromByteOffset: Int(field.quantifier_offset), as: UInt32.self))
+    }
+
+    func readInt32(_ number: Int) -> Int32 { scalar(number, 0) }
+    func readUInt32(_ number: Int) -> UInt32 { scalar(number, 0) }
+    func readInt64(_ number: Int) -> Int64 { scalar(number, 0) }
+    func readUInt64(_ number: Int) -> UInt64 { scalar(number, 0) }
+    func readFloat(_ number: Int) -> Float { scalar(number, 0) }
+    func readDouble(_ number: Int) -> Double { scalar(number, 0) }
+    func readEnum(_ number: Int) -> Int32 { scalar(number, 0) }
+    func readBool(_ number: Int) -> Bool { scalar(number, protobuf_c_boolean(0)) != 0 }
+
+    func readString(_ number: Int) throws(ProtoDecodingError) -> String {
+        guard let storage = storage(number) else { return "" }
+        return try Self.string(storage.load(as: UnsafePointer<CChar>?.self), field: number)
+    }
+
+    func readBytes(_ number: Int) -> [UInt8] {
+        guard let storage = storage(number) else { return [] }
+        return Self.bytes(storage.load(as: ProtobufCBinaryData.self))
+    }
+
+    func readMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M? {
+        guard let storage = storage(number),
+            let child = storage.load(as: UnsafeRawPointer?.self)
+        else { return nil }
+        return try M(protoReader: ProtoReader(message: child, descriptor: M.protoDescriptor))
+    }
+
+    func readOneofMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M {
+        guard let message = try readMessage(number, as: type) else {
+            throw ProtoDecodingError(.malformed, "oneof member \(number) of \(descriptor.fullName) is set but empty")
+        }
+        return message
+    }
+
+    func readRepeatedInt32(_ number: Int) -> [Int32] { (try? repeated(number, as: Int32.self) { $0 }) ?? [] }
+    func readRepeatedUInt32(_ number: Int) -> [UInt32] { (try? repeated(number, as: UInt32.self) { $0 }) ?? [] }
+    func readRepeatedInt64(_ number: Int) -> [Int64] { (try? repeated(number, as: Int64.self) { $0 }) ?? [] }
+    func readRepeatedUInt64(_ number: Int) -> [UInt64] { (try? repeated(number, as: UInt64.self) { $0 }) ?? [] }
+    func readRepeatedFloat(_ number: Int) -> [Float] { (try? repeated(number, as: Float.self) { $0 }) ?? [] }
+    func readRepeatedDouble(_ number: Int) -> [Double] { (try? repeated(number, as: Double.self) { $0 }) ?? [] }
+    func readRepeatedEnum(_ number: Int) -> [Int32] { (try? repeated(number, as: Int32.self) { $0 }) ?? [] }
+    func readRepeatedBool(_ number: Int) -> [Bool] { (try? repeated(number, as: protobuf_c_boolean.self) { $0 != 0 }) ?? [] }
+    func readRepeatedBytes(_ number: Int) -> [[UInt8]] {
+        (try? repeated(number, as: ProtobufCBinaryData.self) { Self.bytes($0) }) ?? []
+    }
+
+    func readRepeatedString(_ number: Int) throws(ProtoDecodingError) -> [String] {
+        try repeated(number, as: UnsafePointer<CChar>?.self) { (pointer) throws(ProtoDecodingError) in
+            try Self.string(pointer, field: number)
+        }
+    }
+
+    func readRepeatedMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> [M] {
+        try repeated(number, as: UnsafeRawPointer?.self) { (child) throws(ProtoDecodingError) in
+            guard let child else { throw ProtoDecodingError(.malformed, "null element in repeated field \(number)") }
+            return try M(protoReader: ProtoReader(message: child, descriptor: M.protoDescriptor))
+        }
+    }
+
+    private static func string(_ pointer: UnsafePointer<CChar>?, field: Int) throws(ProtoDecodingError) -> String {
+        guard let pointer else { return "" }
+        let length = strlen(pointer)
+        if length == 0 { return "" }
+        let bytes = UnsafeRawPointer(pointer).withMemoryRebound(to: UInt8.self, capacity: length) {
+            UnsafeBufferPointer(start: $0, count: length)
+        }
+        guard let string = String(validating: bytes, as: UTF8.self) else {
+            throw ProtoDecodingError(.invalidUTF8, "field \(field) is not valid UTF-8")
+        }
+        return string
+    }
+
+    private static func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+        guard data.len > 0, let base = data.data else { return [] }
+        return Array(UnsafeBufferPointer(start: base, count: data.len))
+    }
+}
+
+extension ProtoDescriptor {
+    /// The message's full name, e.g. "rpc.v1.Frame".
+    public var fullName: String { String(cString: pointer.pointee.name) }
+}
+
+// MARK: - Encoding
+
+/// Owns the memory of one C message tree being built for packing. Every
+/// allocation comes from here and is freed when the arena is released.
+private final class CArena {
+    private var blocks: [UnsafeMutableRawPointer] = []
+    private var cursor: UnsafeMutableRawPointer? = nil
+    private var remaining = 0
+
+    private static let blockSize = 2048
+
+    /// Zeroed memory for `size` bytes aligned to 16.
+    func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+        let rounded = (max(size, 1) + 15) & ~15
+        if rounded > remaining {
+            let blockSize = max(Self.blockSize, rounded)
+            let block = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 16)
+            blocks.append(block)
+            cursor = block
+            remaining = blockSize
+        }
+        let result = cursor!
+        result.initializeMemory(as: UInt8.self, repeating: 0, count: rounded)
+        cursor = result + rounded
+        remaining -= rounded
+        return result
+    }
+
+    deinit {
+        for block in blocks { block.deallocate() }
+    }
+}
+
+/// Write access to the fields of a C message being built, valid only during
+/// `ProtoMessage.write(to:)`. Generated code is its only user. Default values
+/// (zero, empty) of plain proto3 fields are left unset, as proto3 packs them.
+public struct ProtoWriter {
+    fileprivate let arena: CArena
+    fileprivate let message: UnsafeMutableRawPointer
+    private let descriptor: ProtoDescriptor
+
+    fileprivate init(arena: CArena, descriptor: ProtoDescriptor) {
+        self.arena = arena
+        self.descriptor = descriptor
+        let descriptorValue = descriptor.pointer.pointee
+        self.message = arena.allocate(descriptorValue.sizeof_message)
+        descriptorValue.message_init(message.assumingMemoryBound(to: ProtobufCMessage.self))
+    }
+
+    /// Builds `value` as a C message in `arena`.
+    fileprivate static func build<M: ProtoMessage>(_ value: M, in arena: CArena) -> UnsafeMutableRawPointer {
+        var writer = ProtoWriter(arena: arena, descriptor: M.protoDescriptor)
+        value.write(to: &writer)
+        return writer.message
+    }
+
+    /// Where to store a singular field, or nil when a plain field holds its default.
+    private func slot(_ number: Int, isDefault: Bool) -> UnsafeMutableRawPointer? {
+        let field = descriptor.field(number).pointee
+        if field.flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 {
+            message.storeBytes(of: field.id, toByteOffset: Int(field.quantifier_offset), as: UInt32.self)
+        } else if isDefault {
+            return nil
+        }
+        return message + Int(field.offset)
+    }
+
+    private func scalar<T: Equatable>(_ number: Int, _ value: T, zero: T) {
+        slot(number, isDefault: value == zero)?.storeBytes(of: value, as: T.self)
+    }
+
+    private func repeated<T, Element>(_ number: Int, _ values: [T], as: Element.Type, _ convert: (T) -> Element) {
+        guard !values.isEmpty else { return }
+        let field = descriptor.field(number).pointee
+        let elements = arena.allocate(values.count * MemoryLayout<Element>.stride)
+        for (index, value) in values.enumerated() {
+            elements.storeBytes(of: convert(value), toByteOffset: index * MemoryLayout<Element>.stride, as: Element.self)
+        }
+        message.storeBytes(of: values.count, toByteOffset: Int(field.quantifier_offset), as: Int.self)
+        message.storeBytes(of: UnsafeRawPointer(elements), toByteOffset: Int(field.offset), as: UnsafeRawPointer.self)
+    }
+
+    private func cString(_ value: String) -> UnsafePointer<CChar> {
+        var value = value
+        return value.withUTF8 { utf8 in
+            let copy = arena.allocate(utf8.count + 1)
+            if let base = utf8.baseAddress { copy.copyMemory(from: base, byteCount: utf8.count) }
+            return UnsafePointer(copy.assumingMemoryBound(to: CChar.self))
+        }
+    }
+
+    private func binary(_ value: [UInt8]) -> ProtobufCBinaryData {
+        let copy = arena.allocate(value.count)
+        value.withUnsafeBytes { if let base = $0.baseAddress { copy.copyMemory(from: base, byteCount: $0.count) } }
+        return ProtobufCBinaryData(len: value.count, data: copy.assumingMemoryBound(to: UInt8.self))
+    }
+
+    mutating func writeInt32(_ number: Int, _ value: Int32) { scalar(number, value, zero: 0) }
+    mutating func writeUInt32(_ number: Int, _ value: UInt32) { scalar(number, value, zero: 0) }
+    mutating func writeInt64(_ number: Int, _ value: Int64) { scalar(number, value, zero: 0) }
+    mutating func writeUInt64(_ number: Int, _ value: UInt64) { scalar(number, value, zero: 0) }
+    mutating func writeFloat(_ number: Int, _ value: Float) { scalar(number, value, zero: 0) }
+    mutating func writeDouble(_ number: Int, _ value: Double) { scalar(number, value, zero: 0) }
+    mutating func writeEnum(_ number: Int, _ value: Int32) { scalar(number, value, zero: 0) }
+    mutating func writeBool(_ number: Int, _ value: Bool) {
+        scalar(number, protobuf_c_boolean(value ? 1 : 0), zero: 0)
+    }
+
+    mutating func writeString(_ number: Int, _ value: String) {
+        guard let slot = slot(number, isDefault: value.isEmpty) else { return }
+        slot.storeBytes(of: cString(value), as: UnsafePointer<CChar>.self)
+    }
+
+    mutating func writeBytes(_ number: Int, _ value: [UInt8]) {
+        guard let slot = slot(number, isDefault: value.isEmpty) else { return }
+        slot.storeBytes(of: binary(value), as: ProtobufCBinaryData.self)
+    }
+
+    mutating func writeMessage<M: ProtoMessage>(_ number: Int, _ value: M?) {
+        guard let value, let slot = slot(number, isDefault: false) else { return }
+        slot.storeBytes(of: UnsafeRawPointer(Self.build(value, in: arena)), as: UnsafeRawPointer.self)
+    }
+
+    mutating func writeRepeatedInt32(_ number: Int, _ values: [Int32]) { repeated(number, values, as: Int32.self) { $0 } }
+    mutating func writeRepeatedUInt32(_ number: Int, _ values: [UInt32]) { repeated(number, values, as: UInt32.self) { $0 } }
+    mutating func writeRepeatedInt64(_ number: Int, _ values: [Int64]) { repeated(number, values, as: Int64.self) { $0 } }
+    mutating func writeRepeatedUInt64(_ number: Int, _ values: [UInt64]) { repeated(number, values, as: UInt64.self) { $0 } }
+    mutating func writeRepeatedFloat(_ number: Int, _ values: [Float]) { repeated(number, values, as: Float.self) { $0 } }
+    mutating func writeRepeatedDouble(_ number: Int, _ values: [Double]) { repeated(number, values, as: Double.self) { $0 } }
+    mutating func writeRepeatedEnum(_ number: Int, _ values: [Int32]) { repeated(number, values, as: Int32.self) { $0 } }
+    mutating func writeRepeatedBool(_ number: Int, _ values: [Bool]) {
+        repeated(number, values, as: protobuf_c_boolean.self) { $0 ? 1 : 0 }
+    }
+    mutating func writeRepeatedString(_ number: Int, _ values: [String]) {
+        repeated(number, values, as: UnsafePointer<CChar>.self) { cString($0) }
+    }
+    mutating func writeRepeatedBytes(_ number: Int, _ values: [[UInt8]]) {
+        repeated(number, values, as: ProtobufCBinaryData.self) { binary($0) }
+    }
+    mutating func writeRepeatedMessage<M: ProtoMessage>(_ number: Int, _ values: [M]) {
+        let arena = self.arena
+        repeated(number, values, as: UnsafeRawPointer.self) { UnsafeRawPointer(Self.build($0, in: arena)) }
+    }
+}
+
+// MARK: - Whole-message entry points
+
+enum ProtobufCCodec {
+    /// Packs `value` through protobuf-c and hands the bytes to `body`.
+    static func withPacked<M: ProtoMessage, R>(_ value: M, _ body: (Int, (UnsafeMutableRawPointer) -> Void) -> R) -> R {
+        let arena = CArena()
+        return withExtendedLifetime(arena) {
+            let message = ProtoWriter.build(value, in: arena).assumingMemoryBound(to: ProtobufCMessage.self)
+            let size = protobuf_c_message_get_packed_size(message)
+            return body(size) { destination in
+                _ = protobuf_c_message_pack(message, destination.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+    }
+
+    /// Unpacks `bytes` with protobuf-c and maps the result to `M`.
+    static func unpack<M: ProtoMessage>(_ type: M.Type, from bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) -> M {
+        guard let base = bytes.baseAddress else {
+            // protobuf-c wants a non-null pointer even for zero bytes.
+            return try withUnsafeBytes(of: UInt8(0)) { one in
+                Result { () throws(ProtoDecodingError) in
+                    try unpack(type, from: UnsafeRawBufferPointer(rebasing: one[0..<0]))
+                }
+            }.get()
+        }
+        guard
+            let pointer = protobuf_c_message_unpack(
+                M.protoDescriptor.pointer, nil, bytes.count, base.assumingMemoryBound(to: UInt8.self))
+        else {
+            throw ProtoDecodingError(.malformed, "bytes are not a valid \(M.protoMessageName)")
+        }
+        let owned = UnpackedMessage(takingOwnership: pointer)
+        return try M(protoReader: ProtoReader(message: UnsafeRawPointer(owned.pointer), descriptor: M.protoDescriptor))
+    }
+}

@@ -1,0 +1,92 @@
+/// The status code of a call, with gRPC's canonical numbering.
+public typealias StatusCode = Rpc_V1_StatusCode
+
+/// A failure with its wire status: a code, a stable machine-readable reason
+/// and a human-readable message.
+///
+/// Domain code throws these; the server maps them to `rpc.v1.Status` in one
+/// place. Any other error reaching that place becomes INTERNAL with a generic
+/// message (and a log line), so internals never reach a peer.
+public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var code: StatusCode
+    public var reason: Reason
+    public var message: String
+
+    public init(_ code: StatusCode, _ reason: Reason, _ message: String) {
+        self.code = code
+        self.reason = reason
+        self.message = message
+    }
+
+    /// Rebuilds an error from a status received on the wire.
+    public init(status: Rpc_V1_Status) {
+        self.init(status.code, Reason(status.reason), status.message)
+    }
+
+    /// The wire form.
+    public var status: Rpc_V1_Status {
+        Rpc_V1_Status(code: code, message: message, reason: reason.rawValue)
+    }
+
+    public var description: String { "\(code) \(reason): \(message)" }
+}
+
+extension RPCError {
+    /// A stable, machine-readable UPPER_SNAKE_CASE reason. Every reason the
+    /// service sends is declared here and listed in docs/protocol.md.
+    public struct Reason: RawRepresentable, Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+        public var description: String { rawValue }
+
+        // MARK: Protocol
+        public static let malformedFrame: Reason = "MALFORMED_FRAME"
+        public static let frameTooLarge: Reason = "FRAME_TOO_LARGE"
+        public static let helloRequired: Reason = "HELLO_REQUIRED"
+        public static let unsupportedVersion: Reason = "UNSUPPORTED_VERSION"
+        public static let duplicateCallID: Reason = "DUPLICATE_CALL_ID"
+        public static let unknownMethod: Reason = "UNKNOWN_METHOD"
+        public static let notImplemented: Reason = "NOT_IMPLEMENTED"
+        public static let badPayload: Reason = "BAD_PAYLOAD"
+        public static let deadlineExceeded: Reason = "DEADLINE_EXCEEDED"
+        public static let cancelled: Reason = "CANCELLED"
+        public static let shuttingDown: Reason = "SHUTTING_DOWN"
+        public static let idleTimeout: Reason = "IDLE_TIMEOUT"
+        public static let handshakeTimeout: Reason = "HANDSHAKE_TIMEOUT"
+        public static let connectionClosed: Reason = "CONNECTION_CLOSED"
+        public static let internalError: Reason = "INTERNAL_ERROR"
+        public static let invalidArgument: Reason = "INVALID_ARGUMENT"
+        public static let invalidPageToken: Reason = "INVALID_PAGE_TOKEN"
+
+        // MARK: Auth
+        public static let tokenRequired: Reason = "TOKEN_REQUIRED"
+        public static let sessionInvalid: Reason = "SESSION_INVALID"
+        public static let invalidCredentials: Reason = "INVALID_CREDENTIALS"
+        public static let loginThrottled: Reason = "LOGIN_THROTTLED"
+        public static let loginTaken: Reason = "LOGIN_TAKEN"
+        public static let invalidLogin: Reason = "INVALID_LOGIN"
+        public static let invalidPassword: Reason = "INVALID_PASSWORD"
+        public static let invalidAccountName: Reason = "INVALID_ACCOUNT_NAME"
+        public static let invalidRight: Reason = "INVALID_RIGHT"
+        public static let adminRequired: Reason = "ADMIN_REQUIRED"
+        public static let lastAdmin: Reason = "LAST_ADMIN"
+        public static let userNotFound: Reason = "USER_NOT_FOUND"
+        public static let accountDeleted: Reason = "ACCOUNT_DELETED"
+        public static let accountServedByDealer: Reason = "ACCOUNT_SERVED_BY_DEALER"
+        public static let dealerServesClients: Reason = "DEALER_SERVES_CLIENTS"
+
+        // MARK: Dealer and Client
+        public static let dealerModeRequired: Reason = "DEALER_MODE_REQUIRED"
+        public static let notAllowedWhileImpersonating: Reason = "NOT_ALLOWED_WHILE_IMPERSONATING"
+        public static let requestNotFound: Reason = "REQUEST_NOT_FOUND"
+        public static let requestNotPending: Reason = "REQUEST_NOT_PENDING"
+        public static let requestsBlocked: Reason = "REQUESTS_BLOCKED"
+        public static let duplicateRequest: Reason = "DUPLICATE_REQUEST"
+        public static let dealerNotFound: Reason = "DEALER_NOT_FOUND"
+        public static let dealerCannotBeServed: Reason = "DEALER_CANNOT_BE_SERVED"
+        public static let clientNotFound: Reason = "CLIENT_NOT_FOUND"
+        public static let notServed: Reason = "NOT_SERVED"
+    }
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import DealerProtocol
+@Test func placeholder() { #expect(Bool(true)) }
