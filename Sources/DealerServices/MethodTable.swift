@@ -1,0 +1,93 @@
+import DealerProtocol
+import Logging
+
+/// Where a handler runs.
+public enum HandlerExecution: Sendable {
+    /// On the connection's event loop, inline: only for work answered from
+    /// memory that never blocks (Health/Check, cached lookups).
+    case eventLoop
+    /// On a worker thread of the server's blocking pool (storage, password
+    /// hashing). Calls are handed to the pool and answered in batches.
+    case blocking
+}
+
+/// What a handler knows about the call it serves.
+public struct CallContext: Sendable {
+    /// The client's call id, unique among the calls in flight on its connection.
+    public let callID: UInt64
+    /// The full method path, e.g. "/dealer.v1.DealerService/AcceptRequest".
+    public let method: String
+    /// The bearer token sent with the call; empty when none.
+    public let sessionToken: String
+    /// Logger with `call_id` and `method` metadata.
+    public var logger: Logger
+
+    public init(callID: UInt64, method: String, sessionToken: String, logger: Logger) {
+        self.callID = callID
+        self.method = method
+        self.sessionToken = sessionToken
+        self.logger = logger
+    }
+}
+
+/// One registered method: decodes the request, runs the handler, encodes the response.
+public struct MethodHandler: Sendable {
+    public let path: String
+    public let execution: HandlerExecution
+    private let body: @Sendable ([UInt8], CallContext) throws -> [UInt8]
+
+    init<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        execution: HandlerExecution,
+        _ handler: @escaping @Sendable (Request, CallContext) throws -> Response
+    ) {
+        self.path = method.path
+        self.execution = execution
+        self.body = { payload, context in
+            let request: Request
+            do {
+                request = try Request(serializedBytes: payload)
+            } catch {
+                throw RPCError(.invalidArgument, .badPayload, "payload is not a valid \(Request.protoMessageName): \(error)")
+            }
+            return try handler(request, context).serializedBytes()
+        }
+    }
+
+    /// Runs the call. Throws `RPCError` for expected failures; anything else
+    /// is an internal error that the server logs and answers as INTERNAL.
+    public func invoke(payload: [UInt8], context: CallContext) throws -> [UInt8] {
+        try body(payload, context)
+    }
+}
+
+/// The methods a server serves, by full path.
+public struct MethodTable: Sendable {
+    public private(set) var handlers: [String: MethodHandler] = [:]
+    /// Paths of the contract that have no handler yet: answered UNIMPLEMENTED
+    /// with reason NOT_IMPLEMENTED (unknown paths get UNKNOWN_METHOD).
+    public private(set) var declaredPaths: Set<String> = []
+
+    public init() {}
+
+    /// Serves `method` with `handler`.
+    public mutating func register<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        execution: HandlerExecution = .blocking,
+        _ handler: @escaping @Sendable (Request, CallContext) throws -> Response
+    ) {
+        precondition(handlers[method.path] == nil, "\(method.path) registered twice")
+        handlers[method.path] = MethodHandler(method, execution: execution, handler)
+        declaredPaths.insert(method.path)
+    }
+
+    /// Declares the methods of a service of the contract, so that those
+    /// without a handler answer NOT_IMPLEMENTED instead of UNKNOWN_METHOD.
+    public mutating func declare(_ paths: [String]) {
+        declaredPaths.formUnion(paths)
+    }
+
+    public func handler(for path: String) -> MethodHandler? {
+        handlers[path]
+    }
+}
