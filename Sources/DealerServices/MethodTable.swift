@@ -19,14 +19,22 @@ public struct CallContext: Sendable {
     public let method: String
     /// The bearer token sent with the call; empty when none.
     public let sessionToken: String
-    /// Logger with `call_id` and `method` metadata.
-    public var logger: Logger
+    private let baseLogger: Logger
 
     public init(callID: UInt64, method: String, sessionToken: String, logger: Logger) {
         self.callID = callID
         self.method = method
         self.sessionToken = sessionToken
-        self.logger = logger
+        self.baseLogger = logger
+    }
+
+    /// A logger with `call_id` and `method` metadata (built on use: most
+    /// calls log nothing).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "call_id"] = "\(callID)"
+        logger[metadataKey: "method"] = "\(method)"
+        return logger
     }
 }
 

@@ -152,24 +152,21 @@ extension Auth_V1_LoginResponse {
 extension Auth_V1_LogoutRequest {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
 extension Auth_V1_LogoutResponse {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
 extension Auth_V1_WhoAmIRequest {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
@@ -273,8 +270,7 @@ extension Auth_V1_DeleteUserRequest {
 extension Auth_V1_DeleteUserResponse {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
@@ -370,8 +366,7 @@ extension Client_V1_CancelRequestResponse {
 extension Client_V1_GetServiceStatusRequest {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
@@ -387,8 +382,7 @@ extension Client_V1_GetServiceStatusResponse {
 extension Client_V1_DisconnectRequest {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
@@ -506,8 +500,7 @@ extension Dealer_V1_DeleteClientRequest {
 extension Dealer_V1_DeleteClientResponse {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
-        var m = Self()
-        return m
+        Self()
     }
 }
 
@@ -717,7 +710,7 @@ extension Rpc_V1_Cancel {
 }
 
 /// A sample of every message type, by type, for generic tests.
-let allSampleMessages: [(Int) -> any ProtoMessage] = [
+let allSampleMessages: [@Sendable (Int) -> any ProtoMessage] = [
     { Auth_V1_ChangePasswordRequest.sample($0) },
     { Auth_V1_ChangePasswordResponse.sample($0) },
     { Auth_V1_CreateUserRequest.sample($0) },

@@ -1,0 +1,25 @@
+import NIOCore
+
+/// Tunables of the RPC server. Defaults suit production; tests shorten the timeouts.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port (tests).
+    public var port: Int = 7420
+    /// The largest frame body accepted (the N of the length prefix).
+    public var maxFrameSize: Int = 4 * 1024 * 1024
+    /// Calls run at once per connection; above it the server stops reading
+    /// that socket until some complete.
+    public var maxInFlightCalls: Int = 64
+    /// A connection with no frames and no calls for this long is closed.
+    public var idleTimeout: TimeAmount = .seconds(300)
+    /// A connection that has not sent its Hello by then is closed.
+    public var handshakeTimeout: TimeAmount = .seconds(5)
+    /// How long graceful shutdown waits for in-flight calls before closing anyway.
+    public var shutdownGracePeriod: TimeAmount = .seconds(10)
+    /// Threads that run blocking handlers (storage, password hashing).
+    public var blockingThreads: Int = 4
+    /// The name sent in HelloAck.
+    public var serverName: String = "dealerd"
+
+    public init() {}
+}

@@ -1,0 +1,19 @@
+import DealerProtocol
+
+/// Builds the method table of the whole contract.
+public enum ServiceAssembly {
+    /// The services of the contract, by full name.
+    public static let serviceNames: Set<String> = [
+        Health_V1_Health.serviceName, Auth_V1_AuthService.serviceName,
+        Dealer_V1_DealerService.serviceName, Client_V1_ClientService.serviceName,
+    ]
+
+    public static func methodTable(servingState: ServingState) -> MethodTable {
+        var table = MethodTable()
+        table.declare(
+            Auth_V1_AuthService.allMethodPaths + Dealer_V1_DealerService.allMethodPaths
+                + Client_V1_ClientService.allMethodPaths)
+        HealthService(state: servingState, services: serviceNames).register(into: &table)
+        return table
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import DealerProtocol
-@Test func placeholder() { #expect(Bool(true)) }
