@@ -3,6 +3,8 @@ import NIOCore
 
 /// What the client writes into its pipeline.
 enum ClientOutbound {
+    /// A ready length-prefixed frame with no answer to wait for (Hello).
+    case frame(ByteBuffer)
     /// A length-prefixed Request frame and the promise of its Response.
     case call(callID: UInt64, frame: ByteBuffer, timeout: TimeAmount?, response: EventLoopPromise<Rpc_V1_Response>)
     case cancel(callID: UInt64)
@@ -98,6 +100,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         // call's promise from now on (see DealerConnection.call).
         promise?.succeed()
         switch unwrapOutboundIn(data) {
+        case .frame(let frame):
+            context.write(wrapOutboundOut(frame), promise: nil)
         case .call(let callID, let frame, let timeout, let response):
             if let refusal {
                 response.fail(refusal)

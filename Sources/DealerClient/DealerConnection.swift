@@ -55,7 +55,7 @@ public final class DealerConnection: Sendable {
         }
         let hello = Rpc_V1_Frame(
             kind: .hello(Rpc_V1_Hello(protocolVersion: Rpc_V1_Frame.protocolVersion, clientName: clientName)))
-        try await channel.writeAndFlush(hello.lengthPrefixed(allocator: channel.allocator))
+        try await channel.writeAndFlush(ClientOutbound.frame(hello.lengthPrefixed(allocator: channel.allocator)))
         let timeout = channel.eventLoop.scheduleTask(in: connectTimeout) {
             helloAck.fail(RPCError(.unavailable, .handshakeTimeout, "no HelloAck from \(host):\(port)"))
         }

@@ -42,12 +42,16 @@ final class BlockingExecutor: Sendable {
             return true
         }
         if startWorker {
+            // Also run when the pool is shutting down (state .cancelled): the
+            // queued jobs belong to calls that are still owed an answer.
             pool.submit { [self] _ in drain() }
         }
     }
 
-    func shutdown() async throws {
-        try await pool.shutdownGracefully()
+    /// Lets the worker threads exit once the work they run now is done;
+    /// does not wait for them (a stuck job must not hold shutdown forever).
+    func beginShutdown() {
+        pool.shutdownGracefully { _ in }
     }
 
     private func drain() {

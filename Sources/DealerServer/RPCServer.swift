@@ -102,7 +102,7 @@ public final class RPCServer: Service, Sendable {
         }
         try? await closed.get()
         timeout.cancel()
-        try? await core.executor.shutdown()
+        core.executor.beginShutdown()
         logger.info("shut down")
         stopped.succeed()
     }

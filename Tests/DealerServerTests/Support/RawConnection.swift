@@ -1,0 +1,73 @@
+import DealerProtocol
+import NIOCore
+import NIOPosix
+
+/// A bare TCP connection for sending hand-made bytes and reading the
+/// server's frames back; `frames` finishes when the server closes.
+struct RawConnection: Sendable {
+    let channel: any Channel
+    let frames: AsyncStream<Rpc_V1_Frame>
+
+    static func connect(port: Int) async throws -> RawConnection {
+        let (frames, continuation) = AsyncStream.makeStream(of: Rpc_V1_Frame.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxFrameSize: 1 << 24)))
+                    try channel.pipeline.syncOperations.addHandler(FrameCollector(continuation: continuation))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        return RawConnection(channel: channel, frames: frames)
+    }
+
+    func send(bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
+    }
+
+    func send(_ frame: Rpc_V1_Frame) async throws {
+        try await channel.writeAndFlush(frame.lengthPrefixed(allocator: channel.allocator))
+    }
+
+    func hello(version: UInt32 = 1) async throws {
+        try await send(Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: version, clientName: "raw"))))
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+
+    private final class FrameCollector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let continuation: AsyncStream<Rpc_V1_Frame>.Continuation
+
+        init(continuation: AsyncStream<Rpc_V1_Frame>.Continuation) {
+            self.continuation = continuation
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            if let frame = try? Rpc_V1_Frame(buffer: unwrapInboundIn(data)) {
+                continuation.yield(frame)
+            }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            continuation.finish()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+extension AsyncStream<Rpc_V1_Frame> {
+    /// Every frame until the server closes the connection.
+    func collectUntilClosed() async -> [Rpc_V1_Frame] {
+        var all: [Rpc_V1_Frame] = []
+        for await frame in self { all.append(frame) }
+        return all
+    }
+}
