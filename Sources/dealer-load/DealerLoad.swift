@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// Benchmark and load tools for dealerd.
+@main
+struct DealerLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dealer-load",
+        abstract: "Load client, raw echo server and codec micro-benchmark for dealerd.",
+        subcommands: [RunCommand.self, EchoServerCommand.self, CodecCommand.self]
+    )
+}

@@ -1,0 +1,49 @@
+import NIOCore
+
+/// The raw echo server's handler: splits the byte stream into length-prefixed
+/// frames (4-byte big-endian length + body) and writes each complete frame
+/// back unchanged, one write per frame and one flush per socket read. No
+/// protobuf, no dispatch: the ceiling a framed server on this machine can reach.
+final class FrameEchoHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let maxFrameSize: Int
+    private var cumulation: ByteBuffer?
+
+    init(maxFrameSize: Int) {
+        self.maxFrameSize = maxFrameSize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if var buffer = cumulation.take() {
+            buffer.writeBuffer(&incoming)
+            echoFrames(&buffer, context: context)
+            if buffer.readableBytes > 0 { cumulation = buffer }
+        } else {
+            echoFrames(&incoming, context: context)
+            if incoming.readableBytes > 0 { cumulation = incoming }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func echoFrames(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
+            guard length >= 1, length <= maxFrameSize else {
+                buffer.clear()
+                context.close(promise: nil)
+                return
+            }
+            guard let frame = buffer.readSlice(length: 4 + Int(length)) else { return }
+            context.write(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/// A connection failed before or during the run.
+struct LoadFailure: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}
