@@ -21,36 +21,24 @@ public protocol ProtoMessage: Sendable, Hashable {
 extension ProtoMessage {
     /// Decodes the protobuf wire format.
     public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodingError) {
-        self = try bytes.withUnsafeBytes { raw in
-            Result { () throws(ProtoDecodingError) in try ProtobufCCodec.unpack(Self.self, from: raw) }
-        }.get()
+        let unpacked = bytes.withUnsafeBytes { ProtobufCCodec.unpack(Self.protoDescriptor, $0) }
+        self = try ProtobufCCodec.decode(Self.self, unpacked: unpacked)
     }
 
     /// Decodes the protobuf wire format from all readable bytes of `buffer`.
     public init(buffer: ByteBuffer) throws(ProtoDecodingError) {
-        self = try buffer.withUnsafeReadableBytes { raw in
-            Result { () throws(ProtoDecodingError) in try ProtobufCCodec.unpack(Self.self, from: raw) }
-        }.get()
+        let unpacked = buffer.withUnsafeReadableBytes { ProtobufCCodec.unpack(Self.protoDescriptor, $0) }
+        self = try ProtobufCCodec.decode(Self.self, unpacked: unpacked)
     }
 
     /// The protobuf wire format of this message.
     public func serializedBytes() -> [UInt8] {
-        ProtobufCCodec.withPacked(self) { size, pack in
-            [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                if size > 0 { pack(buffer.baseAddress!) }
-                initialized = size
-            }
-        }
+        ProtobufCCodec.packedBytes(Self.protoDescriptor) { self.write(to: &$0) }
     }
 
     /// Appends the protobuf wire format of this message to `buffer`; returns the byte count.
     @discardableResult
     public func serialize(into buffer: inout ByteBuffer) -> Int {
-        ProtobufCCodec.withPacked(self) { size, pack in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
-                if size > 0 { pack(destination.baseAddress!) }
-                return size
-            }
-        }
+        ProtobufCCodec.pack(Self.protoDescriptor, into: &buffer) { self.write(to: &$0) }
     }
 }

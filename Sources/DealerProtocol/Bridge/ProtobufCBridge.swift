@@ -14,11 +14,6 @@
 import DealerProtoC
 import NIOCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // MARK: - Descriptors
 
@@ -180,13 +175,8 @@ public struct ProtoReader {
     }
 
     private static func string(_ pointer: UnsafePointer<CChar>?, field: Int) throws(ProtoDecodingError) -> String {
-        guard let pointer else { return "" }
-        let length = strlen(pointer)
-        if length == 0 { return "" }
-        let bytes = UnsafeRawPointer(pointer).withMemoryRebound(to: UInt8.self, capacity: length) {
-            UnsafeBufferPointer(start: $0, count: length)
-        }
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard let pointer, pointer.pointee != 0 else { return "" }
+        guard let string = String(validatingCString: pointer) else {
             throw ProtoDecodingError(.invalidUTF8, "field \(field) is not valid UTF-8")
         }
         return string
@@ -205,34 +195,58 @@ extension ProtoDescriptor {
 
 // MARK: - Encoding
 
-/// Owns the memory of one C message tree being built for packing. Every
-/// allocation comes from here and is freed when the arena is released.
-private final class CArena {
-    private var blocks: [UnsafeMutableRawPointer] = []
-    private var cursor: UnsafeMutableRawPointer? = nil
-    private var remaining = 0
+/// The memory of one C message tree being built for packing: a bump
+/// allocator over a caller-provided first block (stack memory), then heap
+/// blocks chained through their first word. Plain data, so an encode makes
+/// no Swift heap object; `releaseHeapBlocks()` frees what it took, once.
+private struct CArena {
+    private var cursor: UnsafeMutableRawPointer?
+    private var remaining: Int
+    /// The newest heap block; each block's first word points at the previous one.
+    private var lastHeapBlock: UnsafeMutableRawPointer? = nil
 
-    private static let blockSize = 2048
+    private static let heapBlockSize = 4096
+    private static let header = 16
 
-    /// Zeroed memory for `size` bytes aligned to 16.
-    func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+    init(initial: UnsafeMutableRawBufferPointer) {
+        cursor = initial.baseAddress
+        remaining = initial.count
+    }
+
+    /// Uninitialized memory for `size` bytes aligned to 16. Every user
+    /// initializes all of it (message structs via their `message_init`).
+    mutating func allocate(_ size: Int) -> UnsafeMutableRawPointer {
         let rounded = (max(size, 1) + 15) & ~15
         if rounded > remaining {
-            let blockSize = max(Self.blockSize, rounded)
+            let blockSize = max(Self.heapBlockSize, rounded + Self.header)
             let block = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 16)
-            blocks.append(block)
-            cursor = block
-            remaining = blockSize
+            block.storeBytes(of: lastHeapBlock, as: UnsafeMutableRawPointer?.self)
+            lastHeapBlock = block
+            cursor = block + Self.header
+            remaining = blockSize - Self.header
         }
         let result = cursor!
-        result.initializeMemory(as: UInt8.self, repeating: 0, count: rounded)
         cursor = result + rounded
         remaining -= rounded
         return result
     }
 
-    deinit {
-        for block in blocks { block.deallocate() }
+    mutating func releaseHeapBlocks() {
+        while let block = lastHeapBlock {
+            lastHeapBlock = block.load(as: UnsafeMutableRawPointer?.self)
+            block.deallocate()
+        }
+    }
+
+    /// Runs `body` with an arena whose first 1 KiB is on the stack, and
+    /// frees its heap blocks afterwards.
+    @inline(__always)
+    static func with<R>(_ body: (UnsafeMutablePointer<CArena>) -> R) -> R {
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { initial in
+            var arena = CArena(initial: initial)
+            defer { arena.releaseHeapBlocks() }
+            return withUnsafeMutablePointer(to: &arena) { body($0) }
+        }
     }
 }
 
@@ -240,20 +254,20 @@ private final class CArena {
 /// `ProtoMessage.write(to:)`. Generated code is its only user. Default values
 /// (zero, empty) of plain proto3 fields are left unset, as proto3 packs them.
 public struct ProtoWriter {
-    fileprivate let arena: CArena
+    private let arena: UnsafeMutablePointer<CArena>
     fileprivate let message: UnsafeMutableRawPointer
     private let descriptor: ProtoDescriptor
 
-    fileprivate init(arena: CArena, descriptor: ProtoDescriptor) {
+    fileprivate init(arena: UnsafeMutablePointer<CArena>, descriptor: ProtoDescriptor) {
         self.arena = arena
         self.descriptor = descriptor
         let descriptorValue = descriptor.pointer.pointee
-        self.message = arena.allocate(descriptorValue.sizeof_message)
+        self.message = arena.pointee.allocate(descriptorValue.sizeof_message)
         descriptorValue.message_init(message.assumingMemoryBound(to: ProtobufCMessage.self))
     }
 
     /// Builds `value` as a C message in `arena`.
-    fileprivate static func build<M: ProtoMessage>(_ value: M, in arena: CArena) -> UnsafeMutableRawPointer {
+    fileprivate static func build<M: ProtoMessage>(_ value: M, in arena: UnsafeMutablePointer<CArena>) -> UnsafeMutableRawPointer {
         var writer = ProtoWriter(arena: arena, descriptor: M.protoDescriptor)
         value.write(to: &writer)
         return writer.message
@@ -277,7 +291,7 @@ public struct ProtoWriter {
     private func repeated<T, Element>(_ number: Int, _ values: [T], as: Element.Type, _ convert: (T) -> Element) {
         guard !values.isEmpty else { return }
         let field = descriptor.field(number).pointee
-        let elements = arena.allocate(values.count * MemoryLayout<Element>.stride)
+        let elements = arena.pointee.allocate(values.count * MemoryLayout<Element>.stride)
         for (index, value) in values.enumerated() {
             elements.storeBytes(of: convert(value), toByteOffset: index * MemoryLayout<Element>.stride, as: Element.self)
         }
@@ -288,14 +302,15 @@ public struct ProtoWriter {
     private func cString(_ value: String) -> UnsafePointer<CChar> {
         var value = value
         return value.withUTF8 { utf8 in
-            let copy = arena.allocate(utf8.count + 1)
+            let copy = arena.pointee.allocate(utf8.count + 1)
             if let base = utf8.baseAddress { copy.copyMemory(from: base, byteCount: utf8.count) }
+            copy.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
             return UnsafePointer(copy.assumingMemoryBound(to: CChar.self))
         }
     }
 
     private func binary(_ value: [UInt8]) -> ProtobufCBinaryData {
-        let copy = arena.allocate(value.count)
+        let copy = arena.pointee.allocate(value.count)
         value.withUnsafeBytes { if let base = $0.baseAddress { copy.copyMemory(from: base, byteCount: $0.count) } }
         return ProtobufCBinaryData(len: value.count, data: copy.assumingMemoryBound(to: UInt8.self))
     }
@@ -350,36 +365,62 @@ public struct ProtoWriter {
 
 // MARK: - Whole-message entry points
 
+/// Whole-message encode and decode. Not generic over the message type where
+/// it matters: the hot paths take a descriptor and a closure, so no generic
+/// metadata is looked up per call.
 enum ProtobufCCodec {
-    /// Packs `value` through protobuf-c and hands the bytes to `body`.
-    static func withPacked<M: ProtoMessage, R>(_ value: M, _ body: (Int, (UnsafeMutableRawPointer) -> Void) -> R) -> R {
-        let arena = CArena()
-        return withExtendedLifetime(arena) {
-            let message = ProtoWriter.build(value, in: arena).assumingMemoryBound(to: ProtobufCMessage.self)
-            let size = protobuf_c_message_get_packed_size(message)
-            return body(size) { destination in
-                _ = protobuf_c_message_pack(message, destination.assumingMemoryBound(to: UInt8.self))
+    /// Builds the C message with `write` and hands its packed size and a
+    /// packing function to `body`.
+    @inline(__always)
+    private static func withBuilt<R>(
+        _ descriptor: ProtoDescriptor, _ write: (inout ProtoWriter) -> Void,
+        _ body: (Int, UnsafePointer<ProtobufCMessage>) -> R
+    ) -> R {
+        CArena.with { arena in
+            var writer = ProtoWriter(arena: arena, descriptor: descriptor)
+            write(&writer)
+            let message = UnsafePointer(writer.message.assumingMemoryBound(to: ProtobufCMessage.self))
+            return body(protobuf_c_message_get_packed_size(message), message)
+        }
+    }
+
+    /// The packed bytes of the message `write` builds.
+    static func packedBytes(_ descriptor: ProtoDescriptor, _ write: (inout ProtoWriter) -> Void) -> [UInt8] {
+        withBuilt(descriptor, write) { size, message in
+            [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                if size > 0 { _ = protobuf_c_message_pack(message, buffer.baseAddress!) }
+                count = size
             }
         }
     }
 
-    /// Unpacks `bytes` with protobuf-c and maps the result to `M`.
-    static func unpack<M: ProtoMessage>(_ type: M.Type, from bytes: UnsafeRawBufferPointer) throws(ProtoDecodingError) -> M {
-        guard let base = bytes.baseAddress else {
-            // protobuf-c wants a non-null pointer even for zero bytes.
-            return try withUnsafeBytes(of: UInt8(0)) { one in
-                Result { () throws(ProtoDecodingError) in
-                    try unpack(type, from: UnsafeRawBufferPointer(rebasing: one[0..<0]))
+    /// Appends the packed bytes of the message `write` builds; returns their count.
+    static func pack(_ descriptor: ProtoDescriptor, into buffer: inout ByteBuffer, _ write: (inout ProtoWriter) -> Void) -> Int {
+        withBuilt(descriptor, write) { size, message in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
+                if size > 0 {
+                    _ = protobuf_c_message_pack(message, destination.baseAddress!.assumingMemoryBound(to: UInt8.self))
                 }
-            }.get()
+                return size
+            }
         }
-        guard
-            let pointer = protobuf_c_message_unpack(
-                M.protoDescriptor.pointer, nil, bytes.count, base.assumingMemoryBound(to: UInt8.self))
-        else {
+    }
+
+    /// protobuf-c's unpack; the caller must pass the result to `decode`.
+    /// nil when the bytes do not parse.
+    static func unpack(_ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer? {
+        // protobuf-c wants a non-null pointer even for zero bytes; it reads none.
+        let one: StaticString = " "
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? one.utf8Start
+        return protobuf_c_message_unpack(descriptor.pointer, nil, bytes.count, base).map(UnsafeMutableRawPointer.init)
+    }
+
+    /// Takes ownership of a result of `unpack`, maps it to `M` and frees it.
+    static func decode<M: ProtoMessage>(_ type: M.Type, unpacked: UnsafeMutableRawPointer?) throws(ProtoDecodingError) -> M {
+        guard let unpacked else {
             throw ProtoDecodingError(.malformed, "bytes are not a valid \(M.protoMessageName)")
         }
-        let owned = UnpackedMessage(takingOwnership: pointer)
+        let owned = UnpackedMessage(takingOwnership: unpacked.assumingMemoryBound(to: ProtobufCMessage.self))
         return try M(protoReader: ProtoReader(message: UnsafeRawPointer(owned.pointer), descriptor: M.protoDescriptor))
     }
 }
