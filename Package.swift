@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "DealerProtocol",
                 "DealerServices",
+                "DealerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +112,8 @@ let package = Package(
             name: "dealerd",
             dependencies: [
                 "DealerServer",
+                "DealerServices",
+                "DealerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -134,6 +137,21 @@ let package = Package(
             ]
         ),
 
+        // MARK: Test support (live servers on port 0, fresh databases)
+        .target(
+            name: "DealerTestSupport",
+            dependencies: [
+                "DealerServer",
+                "DealerServices",
+                "DealerStore",
+                "DealerClient",
+                "DealerProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Tests
         .testTarget(name: "DealerProtocolTests", dependencies: ["DealerProtocol"]),
         .testTarget(name: "DealerStoreTests", dependencies: ["DealerStore"]),
@@ -142,8 +160,17 @@ let package = Package(
             dependencies: [
                 "DealerServer",
                 "DealerClient",
+                "DealerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DealerServicesTests",
+            dependencies: [
+                "DealerServices",
+                "DealerStore",
+                "DealerClient",
+                "DealerTestSupport",
             ]
         ),
     ]

@@ -64,6 +64,7 @@ extension RPCError {
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"
         public static let sessionInvalid: Reason = "SESSION_INVALID"
         public static let invalidCredentials: Reason = "INVALID_CREDENTIALS"
+        public static let passwordHashingBusy: Reason = "PASSWORD_HASHING_BUSY"
         public static let loginThrottled: Reason = "LOGIN_THROTTLED"
         public static let loginTaken: Reason = "LOGIN_TAKEN"
         public static let invalidLogin: Reason = "INVALID_LOGIN"

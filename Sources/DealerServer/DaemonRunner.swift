@@ -1,10 +1,11 @@
 import DealerProtocol
 import DealerServices
+import DealerStore
 import Logging
 import ServiceLifecycle
 
-/// Wires the services into a server and runs it until SIGTERM or SIGINT,
-/// then shuts down gracefully.
+/// Opens the store, wires the services into a server and runs it until
+/// SIGTERM or SIGINT, then shuts down gracefully.
 public enum DaemonRunner {
     public static func run(_ options: DaemonOptions) async throws {
         LoggingSystem.bootstrap { label in
@@ -13,8 +14,10 @@ public enum DaemonRunner {
             return handler
         }
         let logger = Logger(label: "dealerd")
+        let store = try DealerStore(configuration: options.store, logger: Logger(label: "dealerd.store"))
+        let environment = ServiceEnvironment(store: store, configuration: options.services)
         let servingState = ServingState()
-        let methods = ServiceAssembly.methodTable(servingState: servingState)
+        let methods = ServiceAssembly.methodTable(servingState: servingState, environment: environment)
         let server = try await RPCServer.start(
             configuration: options.server, methods: methods, servingState: servingState, logger: logger)
         let group = ServiceGroup(

@@ -8,12 +8,17 @@ public enum ServiceAssembly {
         Dealer_V1_DealerService.serviceName, Client_V1_ClientService.serviceName,
     ]
 
-    public static func methodTable(servingState: ServingState) -> MethodTable {
+    /// Every service of the contract. Without an environment (protocol tests)
+    /// only Health is served; the rest answer UNIMPLEMENTED.
+    public static func methodTable(servingState: ServingState, environment: ServiceEnvironment? = nil) -> MethodTable {
         var table = MethodTable()
         table.declare(
             Auth_V1_AuthService.allMethodPaths + Dealer_V1_DealerService.allMethodPaths
                 + Client_V1_ClientService.allMethodPaths)
         HealthService(state: servingState, services: serviceNames).register(into: &table)
+        if let environment {
+            AuthService(environment: environment).register(into: &table)
+        }
         return table
     }
 }

@@ -96,6 +96,15 @@ extension DealerStore {
         }
     }
 
+    /// The user `userID` of `accountID` (disabled ones too), or nil — also for
+    /// a user of another account, so callers never learn it exists.
+    public func user(accountID: Int64, userID: Int64) throws -> UserRecord? {
+        try read { db in
+            guard let user = try db.user(userID), user.accountID == accountID else { return nil }
+            return user
+        }
+    }
+
     /// Adds a user to an account. ALREADY_EXISTS `LOGIN_TAKEN`; granting `dealer` in an
     /// account served by a dealer is FAILED_PRECONDITION `ACCOUNT_SERVED_BY_DEALER`.
     public func createUser(

@@ -1,5 +1,7 @@
 import ArgumentParser
 import DealerServer
+import DealerServices
+import DealerStore
 import Logging
 
 /// `dealerd`: the dealer mechanism server.
@@ -18,11 +20,17 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "SQLite database file (created with its directory if missing).")
     var db = "./data/dealer.sqlite"
 
+    @Option(help: "SQLite synchronous mode: full (every acknowledged write survives power loss) or normal.")
+    var sync = "full"
+
     @Option(help: "Largest accepted frame body in bytes.")
     var maxFrameSize = 4 * 1024 * 1024
 
     @Option(help: "Calls run at once per connection before the server stops reading it.")
     var maxInFlight = 64
+
+    @Option(help: "Threads for blocking work (storage, password hashing).")
+    var blockingThreads = 4
 
     @Option(help: "Seconds a connection may stay idle before it is closed.")
     var idleTimeout = 300
@@ -30,8 +38,19 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Seconds graceful shutdown waits for in-flight calls.")
     var shutdownGrace = 10
 
+    @Option(help: "Argon2id cost: interactive (default) or minimal (tests and load runs only).")
+    var passwordCost = "interactive"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+
+    func validate() throws {
+        guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
+        guard PasswordHasher.Cost(rawValue: passwordCost) != nil else {
+            throw ValidationError("--password-cost is interactive or minimal")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
 
     func run() async throws {
         var options = DaemonOptions()
@@ -39,10 +58,12 @@ struct DealerDaemon: AsyncParsableCommand {
         options.server.port = port
         options.server.maxFrameSize = maxFrameSize
         options.server.maxInFlightCalls = maxInFlight
+        options.server.blockingThreads = blockingThreads
         options.server.idleTimeout = .seconds(Int64(idleTimeout))
         options.server.shutdownGracePeriod = .seconds(Int64(shutdownGrace))
-        options.databasePath = db
-        options.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        options.store = DealerStoreConfiguration(path: db, synchronous: sync == "normal" ? .normal : .full)
+        options.services.passwordCost = PasswordHasher.Cost(rawValue: passwordCost)!
+        options.logLevel = Logger.Level(rawValue: logLevel)!
         try await DaemonRunner.run(options)
     }
 }

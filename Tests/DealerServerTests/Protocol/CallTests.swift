@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import DealerServer
+import DealerTestSupport
 
 @Suite("Calls over a real socket")
 struct CallTests {
@@ -16,7 +17,7 @@ struct CallTests {
         let unknown = try await connection.call(Health_V1_Health.check, Health_V1_CheckRequest(service: "nope.v1.X"))
         #expect(unknown.status == .serviceUnknown)
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("an unknown method answers UNIMPLEMENTED and the connection stays usable")
@@ -31,7 +32,7 @@ struct CallTests {
         #expect(error?.reason == .unknownMethod)
         #expect(try await connection.call(Health_V1_Health.check, .init()).status == .serving)
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a declared but not yet implemented method answers UNIMPLEMENTED / NOT_IMPLEMENTED")
@@ -43,7 +44,7 @@ struct CallTests {
         }
         #expect(error?.code == .unimplemented)
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a payload that does not parse answers INVALID_ARGUMENT and the connection stays usable")
@@ -66,7 +67,7 @@ struct CallTests {
         #expect(ok.error == nil)
         #expect(try Health_V1_CheckResponse(serializedBytes: ok.payload).status == .serving)
         await raw.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("Ping is answered with Pong carrying the same opaque")
@@ -82,7 +83,7 @@ struct CallTests {
         try await connection.ping()
         await raw.close()
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a slow call does not hold back a fast one: responses come out of order")
@@ -104,7 +105,7 @@ struct CallTests {
             try await group.waitForAll()
         }
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a call past its timeout answers DEADLINE_EXCEEDED, server side")
@@ -126,7 +127,7 @@ struct CallTests {
         #expect(response.status?.code == .deadlineExceeded)
         gates.open("never")
         await raw.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("the client library fails a call past its timeout with DEADLINE_EXCEEDED")
@@ -141,7 +142,7 @@ struct CallTests {
         gates.open("never")
         #expect(try await connection.call(TestMethods.echo, .init()).status == .serving)
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("an unexpected error answers INTERNAL with a generic message, never the error itself")
@@ -156,7 +157,7 @@ struct CallTests {
         #expect(error?.message.contains("hunter2") == false)
         #expect(error?.message.contains("Oops") == false)
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("Cancel answers the call CANCELLED at once")
@@ -176,7 +177,7 @@ struct CallTests {
         #expect(response.status?.code == .cancelled)
         gates.open("c")
         await raw.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("above the in-flight limit calls wait (backpressure), none fails")
@@ -198,7 +199,7 @@ struct CallTests {
             #expect(answered == 10)
         }
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("many concurrent calls on one connection all get their own answer")
@@ -221,6 +222,6 @@ struct CallTests {
             #expect(serving == 250 && unknown == 250)
         }
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import DealerServer
+import DealerTestSupport
 
 @Suite("Connection handshake and protocol violations, over a real socket")
 struct HandshakeTests {
@@ -15,7 +16,7 @@ struct HandshakeTests {
         #expect(connection.serverInfo.maxInFlightCalls == 7)
         #expect(connection.serverInfo.serverName == "dealerd")
         await connection.close()
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a first frame that is not Hello gets GoAway(INVALID_ARGUMENT) and a close")
@@ -28,7 +29,7 @@ struct HandshakeTests {
         guard case .goAway(let goAway) = frames.first?.kind else { Issue.record("expected GoAway"); return }
         #expect(goAway.status?.code == .invalidArgument)
         #expect(goAway.status?.reason == "HELLO_REQUIRED")
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("an unsupported protocol version gets GoAway and a close")
@@ -40,7 +41,7 @@ struct HandshakeTests {
         guard case .goAway(let goAway) = frames.first?.kind else { Issue.record("expected GoAway"); return }
         #expect(goAway.status?.reason == "UNSUPPORTED_VERSION")
         #expect(goAway.status?.code == .failedPrecondition)
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a length over the limit gets GoAway(RESOURCE_EXHAUSTED) from the 4 length bytes alone")
@@ -57,7 +58,7 @@ struct HandshakeTests {
         }.first
         #expect(goAway?.status?.code == .resourceExhausted)
         #expect(goAway?.status?.reason == "FRAME_TOO_LARGE")
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a zero length and a frame that does not parse get GoAway(INVALID_ARGUMENT)", arguments: [
@@ -73,7 +74,7 @@ struct HandshakeTests {
         guard case .goAway(let goAway) = frames.last?.kind else { Issue.record("expected GoAway last"); return }
         #expect(goAway.status?.code == .invalidArgument)
         #expect(goAway.status?.reason == "MALFORMED_FRAME")
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a duplicate in-flight call id gets GoAway(INVALID_ARGUMENT)")
@@ -96,7 +97,7 @@ struct HandshakeTests {
         #expect(goAway?.status?.code == .invalidArgument)
         #expect(goAway?.lastCallID == 5)
         gates.open("g")
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("a connection that never sends Hello is closed after the handshake timeout")
@@ -106,7 +107,7 @@ struct HandshakeTests {
         let frames = await raw.frames.collectUntilClosed()
         guard case .goAway(let goAway) = frames.first?.kind else { Issue.record("expected GoAway"); return }
         #expect(goAway.status?.reason == "HANDSHAKE_TIMEOUT")
-        await server.server.shutdown()
+        await server.stop()
     }
 
     @Test("an idle connection is closed after the idle timeout")
@@ -118,6 +119,6 @@ struct HandshakeTests {
         #expect(frames.count == 2)
         guard case .goAway(let goAway) = frames.last?.kind else { Issue.record("expected GoAway"); return }
         #expect(goAway.status?.reason == "IDLE_TIMEOUT")
-        await server.server.shutdown()
+        await server.stop()
     }
 }

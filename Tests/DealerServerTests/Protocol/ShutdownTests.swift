@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import DealerServer
+import DealerTestSupport
 
 @Suite("Graceful shutdown")
 struct ShutdownTests {
@@ -65,7 +66,7 @@ struct ShutdownTests {
             }
             await gates.arrived("stuck")
             // The grace period passes with the call still running: the server closes the connection.
-            await server.server.shutdown()
+            await server.stop()
             try await group.waitForAll()
         }
         gates.open("stuck")

@@ -3,12 +3,13 @@ import Dispatch
 
 /// Named gates that blocking test handlers wait on until the test opens them.
 /// Counts arrivals so a test can wait until a handler is inside its call.
-final class Gates: Sendable {
+public final class Gates: Sendable {
+    public init() {}
     private let state = Mutex<[String: (open: Bool, waiters: [DispatchSemaphore], arrived: Int)]>([:])
     private let arrivals = Mutex<[(String, Int, CheckedContinuation<Void, Never>)]>([])
 
     /// Blocks the calling (worker) thread until `name` opens.
-    func wait(_ name: String) {
+    public func wait(_ name: String) {
         let semaphore = DispatchSemaphore(value: 0)
         let mustWait = state.withLock { state -> Bool in
             var entry = state[name] ?? (false, [], 0)
@@ -21,7 +22,7 @@ final class Gates: Sendable {
         if mustWait { semaphore.wait() }
     }
 
-    func open(_ name: String) {
+    public func open(_ name: String) {
         let waiters = state.withLock { state -> [DispatchSemaphore] in
             var entry = state[name] ?? (false, [], 0)
             entry.open = true
@@ -34,7 +35,7 @@ final class Gates: Sendable {
     }
 
     /// Returns once `count` handlers have reached gate `name`.
-    func arrived(_ name: String, count: Int = 1) async {
+    public func arrived(_ name: String, count: Int = 1) async {
         await withCheckedContinuation { continuation in
             arrivals.withLock { $0.append((name, count, continuation)) }
             notifyArrivals()

@@ -4,11 +4,11 @@ import NIOPosix
 
 /// A bare TCP connection for sending hand-made bytes and reading the
 /// server's frames back; `frames` finishes when the server closes.
-struct RawConnection: Sendable {
-    let channel: any Channel
-    let frames: AsyncStream<Rpc_V1_Frame>
+public struct RawConnection: Sendable {
+    public let channel: any Channel
+    public let frames: AsyncStream<Rpc_V1_Frame>
 
-    static func connect(port: Int) async throws -> RawConnection {
+    public static func connect(port: Int) async throws -> RawConnection {
         let (frames, continuation) = AsyncStream.makeStream(of: Rpc_V1_Frame.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -23,19 +23,19 @@ struct RawConnection: Sendable {
         return RawConnection(channel: channel, frames: frames)
     }
 
-    func send(bytes: [UInt8]) async throws {
+    public func send(bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
     }
 
-    func send(_ frame: Rpc_V1_Frame) async throws {
+    public func send(_ frame: Rpc_V1_Frame) async throws {
         try await channel.writeAndFlush(frame.lengthPrefixed(allocator: channel.allocator))
     }
 
-    func hello(version: UInt32 = 1) async throws {
+    public func hello(version: UInt32 = 1) async throws {
         try await send(Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: version, clientName: "raw"))))
     }
 
-    func close() async {
+    public func close() async {
         try? await channel.close()
     }
 
@@ -65,7 +65,7 @@ struct RawConnection: Sendable {
 
 extension AsyncStream<Rpc_V1_Frame> {
     /// Every frame until the server closes the connection.
-    func collectUntilClosed() async -> [Rpc_V1_Frame] {
+    public func collectUntilClosed() async -> [Rpc_V1_Frame] {
         var all: [Rpc_V1_Frame] = []
         for await frame in self { all.append(frame) }
         return all

@@ -1,0 +1,89 @@
+import DealerProtocol
+import DealerStore
+import Logging
+
+/// What the Auth, Dealer and Client services share.
+public final class ServiceEnvironment: Sendable {
+    public let store: DealerStore
+    public let clock: any WallClock
+    public let configuration: ServicesConfiguration
+    public let authenticator: Authenticator
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
+
+    public init(store: DealerStore, clock: any WallClock = SystemClock(), configuration: ServicesConfiguration) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.authenticator = Authenticator(store: store, clock: clock, configuration: configuration)
+        self.hasher = PasswordHasher(cost: configuration.passwordCost, maxConcurrentHashes: configuration.maxConcurrentHashes)
+        self.throttle = LoginThrottle(configuration: configuration)
+    }
+
+    var now: Int64 { clock.nowMilliseconds() }
+}
+
+/// Whether a method changes state: writes record their own audit event in
+/// their transaction; reads made through a LoginToClient session are
+/// audited by `registerAuthenticated`.
+enum CallKind {
+    case read
+    case write
+}
+
+extension MethodTable {
+    /// Serves `method` for callers with a live session. Every call made
+    /// through a dealer's LoginToClient session is audited with both
+    /// identities: reads here, writes in their own transaction, and refused
+    /// calls here with the refusal's reason.
+    mutating func registerAuthenticated<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ kind: CallKind,
+        in environment: ServiceEnvironment,
+        _ body: @escaping @Sendable (Request, Principal, CallContext) throws -> Response
+    ) {
+        register(method) { request, context in
+            let principal = try environment.authenticator.principal(for: context)
+            do {
+                let response = try body(request, principal, context)
+                if principal.isImpersonating && kind == .read {
+                    try environment.store.appendAudit(
+                        principal.audit(method.path), object: "account:\(principal.accountID)", now: environment.now)
+                }
+                return response
+            } catch {
+                if principal.isImpersonating {
+                    let result = (error as? RPCError)?.reason.rawValue ?? RPCError.Reason.internalError.rawValue
+                    try? environment.store.appendAudit(
+                        principal.audit(method.path), object: "account:\(principal.accountID)", result: result,
+                        now: environment.now)
+                }
+                throw error
+            }
+        }
+    }
+}
+
+extension Principal {
+    func requireAdmin() throws {
+        guard isAdmin else {
+            throw RPCError(.permissionDenied, .adminRequired, "this needs the admin right in this account")
+        }
+    }
+
+    func requireDealerMode() throws {
+        guard isDealer else {
+            throw RPCError(
+                .permissionDenied, .dealerModeRequired,
+                "this needs a session in dealer mode: give a user the dealer right, then log in again")
+        }
+    }
+
+    func requireNotImpersonating() throws {
+        guard !isImpersonating else {
+            throw RPCError(
+                .permissionDenied, .notAllowedWhileImpersonating,
+                "not allowed in a session opened with LoginToClient")
+        }
+    }
+}

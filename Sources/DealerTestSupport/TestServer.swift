@@ -1,0 +1,118 @@
+import DealerClient
+import DealerProtocol
+import DealerServer
+import DealerServices
+import DealerStore
+import Foundation
+import Logging
+import NIOCore
+
+/// A live `RPCServer` on 127.0.0.1, port 0, for one test: either the
+/// protocol core alone (Health, plus any test methods) or every service over
+/// a fresh SQLite database in a temporary directory.
+public struct TestServer: Sendable {
+    public let server: RPCServer
+    public let servingState: ServingState
+    /// The services' environment, when started with `withServices`.
+    public let environment: ServiceEnvironment?
+    /// The injected clock of the services.
+    public let clock: ManualClock
+    public let databaseDirectory: String?
+
+    public var port: Int { server.localAddress.port! }
+    public var store: DealerStore { environment!.store }
+
+    /// The protocol core with `methods` (default: Health only).
+    public static func start(
+        methods: MethodTable? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> TestServer {
+        let servingState = ServingState()
+        let server = try await RPCServer.start(
+            configuration: configuration(configure),
+            methods: methods ?? ServiceAssembly.methodTable(servingState: servingState),
+            servingState: servingState,
+            logger: quietLogger())
+        return TestServer(
+            server: server, servingState: servingState, environment: nil, clock: ManualClock(), databaseDirectory: nil)
+    }
+
+    /// Every service over a fresh database, with cheap password hashing and a manual clock.
+    public static func withServices(
+        services: (inout ServicesConfiguration) -> Void = { _ in },
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        logger: Logger? = nil
+    ) async throws -> TestServer {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("dealer-test-\(UUID().uuidString)").path
+        let store = try DealerStore(
+            configuration: DealerStoreConfiguration(path: directory + "/dealer.sqlite"), logger: logger ?? quietLogger())
+        var servicesConfiguration = ServicesConfiguration.testing
+        services(&servicesConfiguration)
+        let clock = ManualClock()
+        let environment = ServiceEnvironment(store: store, clock: clock, configuration: servicesConfiguration)
+        let servingState = ServingState()
+        let server = try await RPCServer.start(
+            configuration: configuration(configure),
+            methods: ServiceAssembly.methodTable(servingState: servingState, environment: environment),
+            servingState: servingState,
+            logger: logger ?? quietLogger())
+        return TestServer(
+            server: server, servingState: servingState, environment: environment, clock: clock,
+            databaseDirectory: directory)
+    }
+
+    public func connect(name: String = "tests") async throws -> DealerConnection {
+        try await DealerConnection.connect(host: "127.0.0.1", port: port, clientName: name)
+    }
+
+    public func raw() async throws -> RawConnection {
+        try await RawConnection.connect(port: port)
+    }
+
+    /// Shuts the server down and removes its database.
+    public func stop() async {
+        await server.shutdown()
+        if let databaseDirectory {
+            try? FileManager.default.removeItem(atPath: databaseDirectory)
+        }
+    }
+
+    private static func configuration(_ configure: (inout ServerConfiguration) -> Void) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.blockingThreads = 2
+        configure(&configuration)
+        return configuration
+    }
+
+    private static func quietLogger() -> Logger {
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+/// Test-only methods with behaviour the tests control.
+public enum TestMethods {
+    /// Blocks on the gate named by `service` in the request until it opens, then answers SERVING.
+    public static let wait = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Wait")
+    /// Answers at once, from the blocking pool.
+    public static let echo = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Echo")
+    /// Throws a non-RPC error.
+    public static let crash = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Crash")
+
+    struct Oops: Error { let secret = "database password is hunter2" }
+
+    public static func table(gates: Gates) -> MethodTable {
+        var table = ServiceAssembly.methodTable(servingState: ServingState())
+        table.register(wait) { request, _ in
+            gates.wait(request.service)
+            return Health_V1_CheckResponse(status: .serving)
+        }
+        table.register(echo) { _, _ in Health_V1_CheckResponse(status: .serving) }
+        table.register(crash) { _, _ in throw Oops() }
+        return table
+    }
+}
