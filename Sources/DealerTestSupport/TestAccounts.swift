@@ -8,6 +8,14 @@ public struct TestAccount: Sendable {
     public let login: String
     public let password: String
     public let token: String
+
+    public init(accountID: Int64, adminUserID: Int64, login: String, password: String, token: String) {
+        self.accountID = accountID
+        self.adminUserID = adminUserID
+        self.login = login
+        self.password = password
+        self.token = token
+    }
 }
 
 extension DealerConnection {
