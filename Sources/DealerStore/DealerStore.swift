@@ -12,7 +12,7 @@ import Synchronization
 public final class DealerStore: Sendable {
     public let configuration: DealerStoreConfiguration
     let logger: Logger
-    private let writer: Mutex<SQLiteConnection>
+    private let writes: GroupCommitter
     private let readers: ReaderPool
 
     /// Opens (creating if needed) the database, checks it and applies pending migrations.
@@ -25,7 +25,7 @@ public final class DealerStore: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         do {
-            self.writer = Mutex(try Self.openWriter(configuration, logger: logger))
+            self.writes = GroupCommitter(writer: try Self.openWriter(configuration, logger: logger), logger: logger)
             self.readers = try ReaderPool(count: configuration.readerCount) {
                 let reader = try SQLiteConnection(path: path)
                 try reader.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
@@ -62,12 +62,14 @@ public final class DealerStore: Sendable {
 
     // MARK: Transactions
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the writer connection:
-    /// committed if it returns, rolled back if it throws. A schema backstop that is
-    /// a domain rule surfaces as its `RPCError`.
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer connection,
+    /// group-committed with concurrent writes (each in its own savepoint, see
+    /// `GroupCommitter`): it returns once durable, and if it throws, its changes
+    /// are rolled back. A schema backstop that is a domain rule surfaces as its
+    /// `RPCError`.
     func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
         do {
-            return try writer.withLock { db in try Self.transaction(db, logger: logger, body) }
+            return try writes.write(body)
         } catch let error as SQLiteError where error.isConstraintViolation {
             throw RPCError(constraint: error) ?? error
         }

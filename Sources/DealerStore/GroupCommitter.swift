@@ -1,0 +1,159 @@
+import Dispatch
+import Logging
+import Synchronization
+
+/// Commits concurrent write transactions together: the first writer to
+/// arrive becomes the leader and runs every queued write in one
+/// `BEGIN IMMEDIATE` transaction, each inside its own SAVEPOINT, then
+/// commits once — one fsync for the whole group instead of one per write.
+///
+/// Each write still sees the effects of the writes before it (they run one
+/// after another on the single writer connection), a write that throws is
+/// rolled back to its savepoint alone, and nobody is answered before the
+/// group's COMMIT succeeded: an acknowledged write is durable. If the
+/// transaction itself fails (COMMIT, or an error that ends the transaction),
+/// every write of the group fails.
+final class GroupCommitter: Sendable {
+    /// One queued write, type-erased. Runs on the leader's thread.
+    private final class Job: @unchecked Sendable {
+        // @unchecked: `run`, `failAll` and `finished` are used only by the leader
+        // while it holds the writer connection; the waiting caller reads the
+        // outcome and `finished` after `done` was signalled, which orders the
+        // accesses (DispatchSemaphore signal/wait).
+        let run: (SQLiteConnection) -> Bool
+        let failAll: (any Error) -> Void
+        let done = DispatchSemaphore(value: 0)
+        var finished = false
+
+        init(run: @escaping (SQLiteConnection) -> Bool, failAll: @escaping (any Error) -> Void) {
+            self.run = run
+            self.failAll = failAll
+        }
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var leaderActive = false
+    }
+
+    private let writer: Mutex<SQLiteConnection>
+    private let queue = Mutex(Queue())
+    private let logger: Logger
+    /// Most writes in one transaction; the rest wait for the next group.
+    private static let maxGroupSize = 64
+
+    init(writer: sending SQLiteConnection, logger: Logger) {
+        self.writer = Mutex(writer)
+        self.logger = logger
+    }
+
+    /// Runs `body` as part of a group transaction and returns once the group committed.
+    func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try withoutActuallyEscaping(body) { body in
+            var outcome: Result<T, any Error>? = nil
+            let job = Job(
+                run: { db in
+                    do {
+                        outcome = .success(try body(db))
+                        return true
+                    } catch {
+                        outcome = .failure(error)
+                        return false
+                    }
+                },
+                failAll: { error in outcome = .failure(error) })
+            let leads = queue.withLock { queue in
+                queue.jobs.append(job)
+                guard !queue.leaderActive else { return false }
+                queue.leaderActive = true
+                return true
+            }
+            if !leads {
+                job.done.wait()
+            }
+            if !job.finished {
+                // Either the first writer, or promoted by a leader that stepped down.
+                lead(until: job)
+            }
+            return try outcome!.get()
+        }
+    }
+
+    /// Commits groups until `own` is done, then hands leadership to a waiting writer.
+    private func lead(until own: Job) {
+        while !own.finished {
+            let group = queue.withLock { queue in
+                let group = Array(queue.jobs.prefix(Self.maxGroupSize))
+                queue.jobs.removeFirst(group.count)
+                return group
+            }
+            writer.withLock { db in commit(group, db) }
+            for job in group where job !== own {
+                job.done.signal()
+            }
+        }
+        let next: Job? = queue.withLock { queue in
+            guard let next = queue.jobs.first else {
+                queue.leaderActive = false
+                return nil
+            }
+            return next
+        }
+        // Its caller wakes, finds its write not done, and leads the next group.
+        next?.done.signal()
+    }
+
+    private func commit(_ group: [Job], _ db: SQLiteConnection) {
+        defer { for job in group { job.finished = true } }
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in group { job.failAll(error) }
+            return
+        }
+        for (index, job) in group.enumerated() {
+            let savepoint = "write_\(index)"
+            do {
+                try db.execute("SAVEPOINT \(savepoint)")
+            } catch {
+                abort(group, db, error)
+                return
+            }
+            if job.run(db) {
+                do { try db.execute("RELEASE \(savepoint)") } catch {
+                    abort(group, db, error)
+                    return
+                }
+            } else {
+                guard db.inTransaction else {
+                    // The failure ended the whole transaction (I/O error, disk full):
+                    // nothing of this group was committed.
+                    abort(group, db, DealerStoreError("the write transaction was aborted by SQLite"))
+                    return
+                }
+                do {
+                    try db.execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+                } catch {
+                    abort(group, db, error)
+                    return
+                }
+            }
+        }
+        do {
+            try db.execute("COMMIT")
+        } catch {
+            abort(group, db, error)
+        }
+    }
+
+    /// Rolls the group back and fails every write in it.
+    private func abort(_ group: [Job], _ db: SQLiteConnection, _ error: any Error) {
+        if db.inTransaction {
+            do { try db.execute("ROLLBACK") } catch let rollbackError {
+                logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])
+            }
+        }
+        logger.error("group commit failed", metadata: ["writes": "\(group.count)", "error": "\(error)"])
+        for job in group { job.failAll(error) }
+    }
+}

@@ -1,0 +1,67 @@
+@testable import DealerStore
+import DealerProtocol
+import Dispatch
+import Synchronization
+import Testing
+
+@Suite("Group commit of concurrent writes")
+struct GroupCommitterTests {
+    struct Boom: Error {}
+
+    @Test("concurrent writes all commit, each sees the ones before it, and they survive a reopen")
+    func concurrentWritesAreDurableAndSerial() throws {
+        let database = try TestDatabase()
+        let store = database.store
+        let outcomes = Mutex<(ok: [String], taken: Int, other: [String])>(([], 0, []))
+        // 48 distinct logins and 16 attempts at the same one, all at once.
+        DispatchQueue.concurrentPerform(iterations: 64) { index in
+            let login = index < 48 ? "user-\(index)" : "same-login"
+            do {
+                _ = try store.signUp(
+                    accountName: "A\(index)", login: login, passwordHash: "h", now: TestDatabase.t0,
+                    audit: TestDatabase.audit("SignUp"))
+                outcomes.withLock { $0.ok.append(login) }
+            } catch let error as RPCError where error.reason == .loginTaken {
+                outcomes.withLock { $0.taken += 1 }
+            } catch {
+                outcomes.withLock { $0.other.append("\(error)") }
+            }
+        }
+        let result = outcomes.withLock { $0 }
+        #expect(result.other.isEmpty)
+        #expect(result.ok.count == 49)
+        #expect(result.taken == 15)
+        #expect(result.ok.filter { $0 == "same-login" }.count == 1)
+
+        let reopened = try DealerStore(configuration: .init(path: database.path), logger: TestDatabase.logger)
+        for login in result.ok {
+            #expect(try reopened.credentials(forLogin: login) != nil, "\(login) was acknowledged but is missing")
+        }
+        #expect(try reopened.integrityCheck())
+        #expect(try reopened.invariantViolations().isEmpty)
+    }
+
+    @Test("a write that fails is rolled back alone; the others in its group commit")
+    func failedWriteRollsBackAlone() throws {
+        let database = try TestDatabase()
+        let store = database.store
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            do {
+                _ = try store.write { db in
+                    let id = try db.insertAccount(name: "group-\(index)", servedBy: nil, now: TestDatabase.t0)
+                    if index % 4 == 0 { throw Boom() }
+                    return id
+                }
+            } catch is Boom {
+                failures.add(1, ordering: .relaxed)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        #expect(failures.load(ordering: .relaxed) == 10)
+        let names = try store.read { db in try db.query("SELECT name FROM accounts ORDER BY id") { $0.text(0) } }
+        #expect(names.count == 30)
+        #expect(!names.contains { Int($0.dropFirst(6))! % 4 == 0 })
+    }
+}
