@@ -20,14 +20,23 @@ final class GroupCommitter: Sendable {
         // while it holds the writer connection; the waiting caller reads the
         // outcome and `finished` after `done` was signalled, which orders the
         // accesses (DispatchSemaphore signal/wait).
-        let run: (SQLiteConnection) -> Bool
-        let failAll: (any Error) -> Void
+        private(set) var run: (SQLiteConnection) -> Bool
+        private(set) var failAll: (any Error) -> Void
         let done = DispatchSemaphore(value: 0)
-        var finished = false
+        private(set) var finished = false
 
         init(run: @escaping (SQLiteConnection) -> Bool, failAll: @escaping (any Error) -> Void) {
             self.run = run
             self.failAll = failAll
+        }
+
+        /// Marks the write done and drops its closures, which capture the caller's
+        /// non-escaping `body`: the leader may still hold this job when its caller
+        /// returns from `withoutActuallyEscaping`, which must find `body` released.
+        func finish() {
+            finished = true
+            run = { _ in false }
+            failAll = { _ in }
         }
     }
 
@@ -104,7 +113,7 @@ final class GroupCommitter: Sendable {
     }
 
     private func commit(_ group: [Job], _ db: SQLiteConnection) {
-        defer { for job in group { job.finished = true } }
+        defer { for job in group { job.finish() } }
         do {
             try db.execute("BEGIN IMMEDIATE")
         } catch {
