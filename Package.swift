@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "DealerClient",
                 "DealerProtocol",
+                "DealerStore",
                 "CodecBaselineC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

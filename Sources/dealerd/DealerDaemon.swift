@@ -30,7 +30,7 @@ struct DealerDaemon: AsyncParsableCommand {
     var maxInFlight = 64
 
     @Option(help: "Threads for blocking work (storage, password hashing).")
-    var blockingThreads = 16
+    var blockingThreads = 4
 
     @Option(help: "Seconds a connection may stay idle before it is closed.")
     var idleTimeout = 300
