@@ -18,6 +18,8 @@ public enum ServiceAssembly {
         HealthService(state: servingState, services: serviceNames).register(into: &table)
         if let environment {
             AuthService(environment: environment).register(into: &table)
+            DealerService(environment: environment).register(into: &table)
+            ClientService(environment: environment).register(into: &table)
         }
         return table
     }

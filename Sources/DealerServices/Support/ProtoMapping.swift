@@ -104,3 +104,15 @@ extension Common_V1_AuditEvent {
             impersonator: impersonator, method: event.method, object: event.object, result: event.result)
     }
 }
+
+extension Dealer_V1_ServedClient {
+    init(_ client: ClientRecord) {
+        self.init(accountID: client.accountID, name: client.name, servedSinceMs: client.servedSince)
+    }
+}
+
+extension Client_V1_DealerInfo {
+    init(_ dealer: DealerRecord) {
+        self.init(accountID: dealer.accountID, name: dealer.name)
+    }
+}

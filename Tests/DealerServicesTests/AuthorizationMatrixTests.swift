@@ -1,0 +1,226 @@
+import DealerClient
+import DealerProtocol
+import DealerServices
+import DealerTestSupport
+import Testing
+
+/// Every Dealer and Client method × every kind of caller × {home object, foreign object}.
+///
+/// The home tenants are client C and its dealer D (C is served by D); "home" objects are
+/// theirs, "foreign" objects belong to another pair of tenants (dealer D2 and its client C2,
+/// and the unrelated account T, whose admin is the "other tenant" caller). Methods without an
+/// object id have no foreign column (nil).
+@Suite("Authorisation matrix")
+struct AuthorizationMatrixTests {
+    typealias Dealer = Dealer_V1_DealerService
+    typealias Client = Client_V1_ClientService
+
+    enum Caller: Int, CaseIterable, CustomStringConvertible {
+        case noToken, expiredToken, clientUser, clientAdmin, dealer, viaLoginToClient, otherTenant
+
+        var description: String {
+            ["no token", "expired token", "plain client user", "client admin", "dealer", "dealer via LoginToClient",
+             "user of another tenant"][rawValue]
+        }
+    }
+
+    /// The accounts, sessions and objects each cell runs against.
+    struct Fixture: Sendable {
+        var tokens: [String]  // indexed by Caller
+        var homeDealer: Int64  // D
+        var homeClient: Int64  // C, served by D
+        var homeClientRequest: Int64  // C's accepted request to D
+        var homeRequest: Int64  // a walk-in client's pending request to D
+        var foreignClient: Int64  // C2, served by D2 (not a dealer)
+        var foreignRequest: Int64  // T's pending request to D2
+
+        static func build(_ net: DealerConnection, prefix p: String) async throws -> Fixture {
+            let dealer = try await Workflow.dealer(net, name: "\(p) Dealer", login: "\(p)-dealer")
+            let client = try await Workflow.client(net, name: "\(p) Client", login: "\(p)-client")
+            let clerk = try await Workflow.plainUser(net, in: client, login: "\(p)-clerk")
+            let clientRequest = try await Workflow.submit(net, client, to: dealer)
+            try await Workflow.accept(net, dealer, clientRequest.id)
+            let impersonation = try await Workflow.impersonate(net, dealer, client)
+            let walkIn = try await Workflow.client(net, name: "\(p) Walk-in", login: "\(p)-walkin")
+            let homeRequest = try await Workflow.submit(net, walkIn, to: dealer)
+
+            let otherDealer = try await Workflow.dealer(net, name: "\(p) Dealer 2", login: "\(p)-dealer2")
+            let other = try await Workflow.client(net, name: "\(p) Other", login: "\(p)-other")
+            let foreignRequest = try await Workflow.submit(net, other, to: otherDealer)
+            let foreignClient = try await Workflow.client(net, name: "\(p) Client 2", login: "\(p)-client2")
+            try await Workflow.serve(net, foreignClient, by: otherDealer)
+            return Fixture(
+                tokens: ["", dealer.token, clerk, client.token, dealer.token, impersonation, other.token],
+                homeDealer: dealer.accountID, homeClient: client.accountID, homeClientRequest: clientRequest.id,
+                homeRequest: homeRequest.id, foreignClient: foreignClient.accountID, foreignRequest: foreignRequest.id)
+        }
+    }
+
+    /// An object of the fixture that a call names.
+    enum Object: Sendable {
+        case homeDealer, homeClient, homeClientRequest, homeRequest, foreignClient, foreignRequest
+
+        func id(in fixture: Fixture) -> Int64 {
+            switch self {
+            case .homeDealer: fixture.homeDealer
+            case .homeClient: fixture.homeClient
+            case .homeClientRequest: fixture.homeClientRequest
+            case .homeRequest: fixture.homeRequest
+            case .foreignClient: fixture.foreignClient
+            case .foreignRequest: fixture.foreignRequest
+            }
+        }
+    }
+
+    typealias Call = @Sendable (DealerConnection, _ token: String, _ objectID: Int64) async throws -> Void
+
+    struct Row: Sendable {
+        var method: String
+        var isWrite: Bool
+        var objects: (home: Object, foreign: Object)?
+        /// Expected outcome per caller (in `Caller` order), on the home object.
+        var home: [CallOutcome]
+        /// Expected outcome per caller on the foreign object; nil without an object id.
+        var foreign: [CallOutcome]?
+        var call: Call
+    }
+
+    // Outcomes, by the name the table uses.
+    static let ok = CallOutcome.ok
+    static let noToken = CallOutcome.failed(.unauthenticated, .tokenRequired)
+    static let expired = CallOutcome.failed(.unauthenticated, .sessionInvalid)
+    static let dealerMode = CallOutcome.failed(.permissionDenied, .dealerModeRequired)
+    static let impersonating = CallOutcome.failed(.permissionDenied, .notAllowedWhileImpersonating)
+    static let adminOnly = CallOutcome.failed(.permissionDenied, .adminRequired)
+    static let noClient = CallOutcome.failed(.notFound, .clientNotFound)
+    static let noRequest = CallOutcome.failed(.notFound, .requestNotFound)
+    static let noDealer = CallOutcome.failed(.notFound, .dealerNotFound)
+    static let notPending = CallOutcome.failed(.failedPrecondition, .requestNotPending)
+    static let served = CallOutcome.failed(.failedPrecondition, .accountServedByDealer)
+    static let notServed = CallOutcome.failed(.failedPrecondition, .notServed)
+
+    /// The table. Columns: no token, expired token, plain client user, client admin, dealer,
+    /// dealer via LoginToClient, user of another tenant.
+    static let table: [Row] = [
+        Row(method: Dealer.listClients.path, isWrite: false, objects: nil,
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Dealer.listClients, .init(), token: token) }),
+        Row(method: Dealer.listIncomingRequests.path, isWrite: false, objects: nil,
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Dealer.listIncomingRequests, .init(), token: token) }),
+        Row(method: Dealer.createClient.path, isWrite: true, objects: nil,
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode], foreign: nil,
+            call: { net, token, _ in
+                let login = "added-\(UInt32.random(in: 0...UInt32.max))"
+                _ = try await net.call(
+                    Dealer.createClient, .init(accountName: "Added", adminLogin: login, adminPassword: Workflow.password),
+                    token: token)
+            }),
+        Row(method: Dealer.deleteClient.path, isWrite: true, objects: (.homeClient, .foreignClient),
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noClient, dealerMode, dealerMode],
+            call: { net, token, id in _ = try await net.call(Dealer.deleteClient, .init(accountID: id), token: token) }),
+        Row(method: Dealer.loginToClient.path, isWrite: true, objects: (.homeClient, .foreignClient),
+            home: [noToken, expired, dealerMode, dealerMode, ok, impersonating, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noClient, impersonating, dealerMode],
+            call: { net, token, id in _ = try await net.call(Dealer.loginToClient, .init(accountID: id), token: token) }),
+        Row(method: Dealer.acceptRequest.path, isWrite: true, objects: (.homeRequest, .foreignRequest),
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noRequest, dealerMode, dealerMode],
+            call: { net, token, id in _ = try await net.call(Dealer.acceptRequest, .init(requestID: id), token: token) }),
+        Row(method: Dealer.rejectRequest.path, isWrite: true, objects: (.homeRequest, .foreignRequest),
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noRequest, dealerMode, dealerMode],
+            call: { net, token, id in
+                _ = try await net.call(Dealer.rejectRequest, .init(requestID: id, reason: "no"), token: token)
+            }),
+        Row(method: Dealer.setRequestBlocked.path, isWrite: true, objects: (.homeRequest, .foreignRequest),
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noRequest, dealerMode, dealerMode],
+            call: { net, token, id in
+                _ = try await net.call(Dealer.setRequestBlocked, .init(requestID: id, blocked: true), token: token)
+            }),
+        Row(method: Client.findDealers.path, isWrite: false, objects: nil,
+            home: [noToken, expired, ok, ok, ok, ok, ok], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Client.findDealers, .init(), token: token) }),
+        Row(method: Client.listMyRequests.path, isWrite: false, objects: nil,
+            home: [noToken, expired, ok, ok, ok, ok, ok], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Client.listMyRequests, .init(), token: token) }),
+        // Home: the home dealer D. Foreign: another tenant's account that is not a dealer (C2).
+        Row(method: Client.submitRequest.path, isWrite: true, objects: (.homeDealer, .foreignClient),
+            home: [noToken, expired, served, served, noDealer, impersonating, ok],
+            foreign: [noToken, expired, noDealer, noDealer, noDealer, impersonating, noDealer],
+            call: { net, token, id in
+                _ = try await net.call(Client.submitRequest, .init(dealerAccountID: id, message: "hi"), token: token)
+            }),
+        // Home: C's (accepted) request. Foreign: T's pending request, which is the other tenant's own.
+        Row(method: Client.cancelRequest.path, isWrite: true, objects: (.homeClientRequest, .foreignRequest),
+            home: [noToken, expired, notPending, notPending, noRequest, notPending, noRequest],
+            foreign: [noToken, expired, noRequest, noRequest, noRequest, noRequest, ok],
+            call: { net, token, id in _ = try await net.call(Client.cancelRequest, .init(requestID: id), token: token) }),
+        Row(method: Client.getServiceStatus.path, isWrite: false, objects: nil,
+            home: [noToken, expired, ok, ok, ok, ok, ok], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Client.getServiceStatus, .init(), token: token) }),
+        Row(method: Client.disconnect.path, isWrite: true, objects: nil,
+            home: [noToken, expired, ok, ok, notServed, impersonating, notServed], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Client.disconnect, .init(), token: token) }),
+        Row(method: Client.listAuditEvents.path, isWrite: false, objects: nil,
+            home: [noToken, expired, adminOnly, ok, ok, ok, ok], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Client.listAuditEvents, .init(), token: token) }),
+    ]
+
+    @Test("the table covers every Dealer and Client method, each with one outcome per caller")
+    func tableIsComplete() {
+        let methods = Set(Self.table.map(\.method))
+        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths))
+        #expect(methods.count == Self.table.count)
+        for row in Self.table {
+            #expect(row.home.count == Caller.allCases.count, "\(row.method)")
+            #expect((row.objects == nil) == (row.foreign == nil), "\(row.method)")
+            #expect(row.foreign.map { $0.count == Caller.allCases.count } ?? true, "\(row.method)")
+        }
+    }
+
+    @Test("every cell answers the code the table expects")
+    func everyCell() async throws {
+        let server = try await TestServer.withServices()
+        let net = try await server.connect()
+        var fixtures = 0
+        func fresh() async throws -> Fixture {
+            fixtures += 1
+            return try await Fixture.build(net, prefix: "f\(fixtures)")
+        }
+        let shared = try await fresh()
+        var cells = 0
+
+        /// Runs one cell. A successful write gets a fixture of its own; every other cell
+        /// leaves the shared fixture as it was.
+        func run(_ row: Row, _ caller: Caller, foreign: Bool) async throws {
+            guard let expected = foreign ? row.foreign?[caller.rawValue] : row.home[caller.rawValue] else { return }
+            let fixture = expected == .ok && row.isWrite ? try await fresh() : shared
+            let objectID = row.objects.map { (foreign ? $0.foreign : $0.home).id(in: fixture) } ?? 0
+            let outcome = try await CallOutcome.of { try await row.call(net, fixture.tokens[caller.rawValue], objectID) }
+            #expect(
+                outcome.matches(expected),
+                "\(row.method) as \(caller) on the \(foreign ? "foreign" : "home") object: expected \(expected), got \(outcome)")
+            cells += 1
+        }
+
+        for row in Self.table {
+            for caller in Caller.allCases where caller != .expiredToken {
+                try await run(row, caller, foreign: false)
+                try await run(row, caller, foreign: true)
+            }
+        }
+        // Every session of the shared fixture is now past its absolute lifetime.
+        server.clock.advance(milliseconds: ServicesConfiguration.testing.sessionLifetimeMs + 1)
+        for row in Self.table {
+            try await run(row, .expiredToken, foreign: false)
+            try await run(row, .expiredToken, foreign: true)
+        }
+        #expect(cells == Self.table.count * Caller.allCases.count + Self.table.filter { $0.foreign != nil }.count * Caller.allCases.count)
+        try Workflow.expectNoViolations(server)
+        await net.close()
+        await server.stop()
+    }
+}
