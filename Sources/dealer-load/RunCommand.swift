@@ -89,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
             for future in ready { try await future.get() }
 
             try await Task.sleep(for: .seconds(warmup))
-            let cpuStart = Self.processCPUNanoseconds()
+            let cpuStart = ProcessCPU.nanoseconds()
             for handler in handlers {
                 try await handler.eventLoop.submit { handler.value.beginMeasurement() }.get()
             }
@@ -100,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
                 snapshots.append(try await handler.eventLoop.submit { handler.value.endMeasurement() }.get())
             }
             let wall = MonotonicClock.nanoseconds() - wallStart
-            let cpu = Self.processCPUNanoseconds() - cpuStart
+            let cpu = ProcessCPU.nanoseconds() - cpuStart
 
             for channel in channels { try? await channel.close() }
             channels.removeAll()
@@ -148,17 +148,5 @@ struct RunCommand: AsyncParsableCommand {
                     + "\"client_cpu\":\((clientCPU * 100).rounded() / 100)}"
             )
         }
-    }
-
-    /// User + system CPU time of this process.
-    private static func processCPUNanoseconds() -> UInt64 {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1_000 }
-        return ns(usage.ru_utime) + ns(usage.ru_stime)
     }
 }
