@@ -21,14 +21,35 @@ public protocol ProtoMessage: Sendable, Hashable {
 extension ProtoMessage {
     /// Decodes the protobuf wire format.
     public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodingError) {
-        let unpacked = bytes.withUnsafeBytes { ProtobufCCodec.unpack(Self.protoDescriptor, $0) }
-        self = try ProtobufCCodec.decode(Self.self, unpacked: unpacked)
+        var failure: ProtoDecodingError? = nil
+        self = bytes.withUnsafeBytes { Self.decode($0, failure: &failure) }
+        if let failure { throw failure }
     }
 
     /// Decodes the protobuf wire format from all readable bytes of `buffer`.
     public init(buffer: ByteBuffer) throws(ProtoDecodingError) {
-        let unpacked = buffer.withUnsafeReadableBytes { ProtobufCCodec.unpack(Self.protoDescriptor, $0) }
-        self = try ProtobufCCodec.decode(Self.self, unpacked: unpacked)
+        var failure: ProtoDecodingError? = nil
+        self = buffer.withUnsafeReadableBytes { Self.decode($0, failure: &failure) }
+        if let failure { throw failure }
+    }
+
+    /// The decoded message, or `Self()` with `failure` set. (Errors travel in
+    /// an inout rather than through rethrowing closures: typed throws do not
+    /// cross `withUnsafeBytes`, and a generic `Result` costs metadata lookups.)
+    private static func decode(_ raw: UnsafeRawBufferPointer, failure: inout ProtoDecodingError?) -> Self {
+        var decoded = Self()
+        ProtobufCCodec.withUnpacked(protoDescriptor, raw) { reader in
+            guard let reader else {
+                failure = ProtoDecodingError(.malformed, "bytes are not a valid \(protoMessageName)")
+                return
+            }
+            do throws(ProtoDecodingError) {
+                decoded = try Self(protoReader: reader)
+            } catch {
+                failure = error
+            }
+        }
+        return decoded
     }
 
     /// The protobuf wire format of this message.

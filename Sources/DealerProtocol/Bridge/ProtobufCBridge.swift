@@ -6,11 +6,12 @@
 // protobuf-c's runtime descriptors (offset, type, label, oneof flag). No C
 // type is visible outside this file.
 //
-// Ownership:
-// - decoding: `protobuf_c_message_unpack` allocates; `UnpackedMessage` takes
-//   ownership of the result and frees it exactly once in its deinit.
-// - encoding: the C message tree is built in a `CArena` owned by the encode
-//   call; it is packed, then the arena frees every block at once.
+// Ownership: every C allocation of an encode or a decode comes from one
+// `CArena` owned by that call (1 KiB on the stack, heap blocks beyond), and
+// the arena frees all of it exactly once when the call ends:
+// - decoding: `protobuf_c_message_unpack` gets an allocator backed by the
+//   arena; the Swift value is read out before the arena goes away.
+// - encoding: the C message tree is built in the arena, then packed.
 import DealerProtoC
 import NIOCore
 
@@ -48,7 +49,16 @@ public struct ProtoDescriptor: @unchecked Sendable {
         return table
     }()
 
+    /// protoc-c lists fields by number, so with numbers 1…n (every message
+    /// of this contract) field `number` sits at index `number - 1`; anything
+    /// else falls back to protobuf-c's lookup.
+    @inline(__always)
     fileprivate func field(_ number: Int) -> UnsafePointer<ProtobufCFieldDescriptor> {
+        let descriptor = pointer.pointee
+        if number >= 1, number <= Int(descriptor.n_fields) {
+            let candidate = descriptor.fields + (number - 1)
+            if candidate.pointee.id == UInt32(number) { return candidate }
+        }
         guard let field = protobuf_c_message_descriptor_get_field(pointer, UInt32(number)) else {
             preconditionFailure("\(String(cString: pointer.pointee.name)) has no field \(number)")
         }
@@ -57,19 +67,6 @@ public struct ProtoDescriptor: @unchecked Sendable {
 }
 
 // MARK: - Decoding
-
-/// Owns one message returned by `protobuf_c_message_unpack`.
-private struct UnpackedMessage: ~Copyable {
-    let pointer: UnsafeMutablePointer<ProtobufCMessage>
-
-    init(takingOwnership pointer: UnsafeMutablePointer<ProtobufCMessage>) {
-        self.pointer = pointer
-    }
-
-    deinit {
-        protobuf_c_message_free_unpacked(pointer, nil)
-    }
-}
 
 /// Read access to the fields of an unpacked C message, valid only during
 /// `ProtoMessage.init(protoReader:)`. Generated code is its only user.
@@ -387,9 +384,13 @@ enum ProtobufCCodec {
     /// The packed bytes of the message `write` builds.
     static func packedBytes(_ descriptor: ProtoDescriptor, _ write: (inout ProtoWriter) -> Void) -> [UInt8] {
         withBuilt(descriptor, write) { size, message in
-            [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                if size > 0 { _ = protobuf_c_message_pack(message, buffer.baseAddress!) }
-                count = size
+            guard size > 0 else { return [] }
+            // Packed into scratch memory, then copied: Array's uninitialized
+            // initializer looks up generic metadata on every call on Linux,
+            // which costs more than the copy of a message this size.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch in
+                _ = protobuf_c_message_pack(message, scratch.baseAddress!)
+                return Array(UnsafeBufferPointer(scratch))
             }
         }
     }
@@ -406,21 +407,22 @@ enum ProtobufCCodec {
         }
     }
 
-    /// protobuf-c's unpack; the caller must pass the result to `decode`.
-    /// nil when the bytes do not parse.
-    static func unpack(_ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer? {
+    /// Unpacks `bytes` with protobuf-c into an arena and hands `read` a reader
+    /// over the result (nil when the bytes do not parse). The C message lives
+    /// only during `read`. Not generic, so no metadata lookups per call.
+    static func withUnpacked(
+        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, _ read: (ProtoReader?) -> Void
+    ) {
         // protobuf-c wants a non-null pointer even for zero bytes; it reads none.
         let one: StaticString = " "
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? one.utf8Start
-        return protobuf_c_message_unpack(descriptor.pointer, nil, bytes.count, base).map(UnsafeMutableRawPointer.init)
-    }
-
-    /// Takes ownership of a result of `unpack`, maps it to `M` and frees it.
-    static func decode<M: ProtoMessage>(_ type: M.Type, unpacked: UnsafeMutableRawPointer?) throws(ProtoDecodingError) -> M {
-        guard let unpacked else {
-            throw ProtoDecodingError(.malformed, "bytes are not a valid \(M.protoMessageName)")
+        CArena.with { arena in
+            var allocator = ProtobufCAllocator(
+                alloc: { data, size in data!.assumingMemoryBound(to: CArena.self).pointee.allocate(size) },
+                free: { _, _ in },  // the arena frees everything at once
+                allocator_data: UnsafeMutableRawPointer(arena))
+            let message = protobuf_c_message_unpack(descriptor.pointer, &allocator, bytes.count, base)
+            read(message.map { ProtoReader(message: UnsafeRawPointer($0), descriptor: descriptor) })
         }
-        let owned = UnpackedMessage(takingOwnership: unpacked.assumingMemoryBound(to: ProtobufCMessage.self))
-        return try M(protoReader: ProtoReader(message: UnsafeRawPointer(owned.pointer), descriptor: M.protoDescriptor))
     }
 }
