@@ -1,0 +1,25 @@
+import ArgumentParser
+import DealerProtocol
+
+struct SetUserRights: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-rights",
+        abstract: "Replaces a user's rights and ends its sessions (they apply from its next login).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "The user's id (see `users list`).")
+    var userID: Int64
+
+    @Option(name: .customLong("right"), help: "A right to hold (repeatable; none = no rights).")
+    var rights: [RightArgument] = []
+
+    func run() async throws {
+        try await connection.run { session in
+            let response = try await session.call(
+                Auth_V1_AuthService.setUserRights, .init(userID: userID, rights: rights.map(\.right)))
+            let user = response.user ?? .init()
+            print("user \(user.login) (id \(user.id)): \(formatRights(user.rights)); \(response.revokedSessions) session(s) ended")
+        }
+    }
+}
