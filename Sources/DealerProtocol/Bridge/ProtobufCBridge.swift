@@ -54,9 +54,9 @@ public struct ProtoDescriptor: @unchecked Sendable {
     /// else falls back to protobuf-c's lookup.
     @inline(__always)
     fileprivate func field(_ number: Int) -> UnsafePointer<ProtobufCFieldDescriptor> {
-        let descriptor = pointer.pointee
-        if number >= 1, number <= Int(descriptor.n_fields) {
-            let candidate = descriptor.fields + (number - 1)
+        // Read through the pointer: copying the descriptor struct out costs more.
+        if number >= 1, number <= Int(pointer.pointee.n_fields) {
+            let candidate = pointer.pointee.fields + (number - 1)
             if candidate.pointee.id == UInt32(number) { return candidate }
         }
         guard let field = protobuf_c_message_descriptor_get_field(pointer, UInt32(number)) else {
@@ -81,12 +81,12 @@ public struct ProtoReader {
 
     /// The storage of a singular field, or nil when it is a oneof member that is not set.
     private func storage(_ number: Int) -> UnsafeRawPointer? {
-        let field = descriptor.field(number).pointee
-        if field.flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 {
-            let setCase = message.load(fromByteOffset: Int(field.quantifier_offset), as: UInt32.self)
-            if setCase != field.id { return nil }
+        let field = descriptor.field(number)
+        if field.pointee.flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 {
+            let setCase = message.load(fromByteOffset: Int(field.pointee.quantifier_offset), as: UInt32.self)
+            if setCase != field.pointee.id { return nil }
         }
-        return message + Int(field.offset)
+        return message + Int(field.pointee.offset)
     }
 
     private func scalar<T>(_ number: Int, _ zero: T) -> T {
@@ -94,9 +94,9 @@ public struct ProtoReader {
     }
 
     private func repeated<Element, T>(_ number: Int, as: Element.Type, _ convert: (Element) throws(ProtoDecodingError) -> T) throws(ProtoDecodingError) -> [T] {
-        let field = descriptor.field(number).pointee
-        let count = message.load(fromByteOffset: Int(field.quantifier_offset), as: Int.self)
-        guard count > 0, let elements = message.load(fromByteOffset: Int(field.offset), as: UnsafeRawPointer?.self) else {
+        let field = descriptor.field(number)
+        let count = message.load(fromByteOffset: Int(field.pointee.quantifier_offset), as: Int.self)
+        guard count > 0, let elements = message.load(fromByteOffset: Int(field.pointee.offset), as: UnsafeRawPointer?.self) else {
             return []
         }
         var result: [T] = []
@@ -109,8 +109,8 @@ public struct ProtoReader {
 
     /// The field number of the member set in the oneof that `anyMemberNumber` belongs to, or 0.
     func readOneofCase(_ anyMemberNumber: Int) -> Int {
-        let field = descriptor.field(anyMemberNumber).pointee
-        return Int(message.load(fromByteOffset: Int(field.quantifier_offset), as: UInt32.self))
+        let field = descriptor.field(anyMemberNumber)
+        return Int(message.load(fromByteOffset: Int(field.pointee.quantifier_offset), as: UInt32.self))
     }
 
     func readInt32(_ number: Int) -> Int32 { scalar(number, 0) }
@@ -258,9 +258,8 @@ public struct ProtoWriter {
     fileprivate init(arena: UnsafeMutablePointer<CArena>, descriptor: ProtoDescriptor) {
         self.arena = arena
         self.descriptor = descriptor
-        let descriptorValue = descriptor.pointer.pointee
-        self.message = arena.pointee.allocate(descriptorValue.sizeof_message)
-        descriptorValue.message_init(message.assumingMemoryBound(to: ProtobufCMessage.self))
+        self.message = arena.pointee.allocate(descriptor.pointer.pointee.sizeof_message)
+        descriptor.pointer.pointee.message_init(message.assumingMemoryBound(to: ProtobufCMessage.self))
     }
 
     /// Builds `value` as a C message in `arena`.
@@ -272,13 +271,13 @@ public struct ProtoWriter {
 
     /// Where to store a singular field, or nil when a plain field holds its default.
     private func slot(_ number: Int, isDefault: Bool) -> UnsafeMutableRawPointer? {
-        let field = descriptor.field(number).pointee
-        if field.flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 {
-            message.storeBytes(of: field.id, toByteOffset: Int(field.quantifier_offset), as: UInt32.self)
+        let field = descriptor.field(number)
+        if field.pointee.flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 {
+            message.storeBytes(of: field.pointee.id, toByteOffset: Int(field.pointee.quantifier_offset), as: UInt32.self)
         } else if isDefault {
             return nil
         }
-        return message + Int(field.offset)
+        return message + Int(field.pointee.offset)
     }
 
     private func scalar<T: Equatable>(_ number: Int, _ value: T, zero: T) {
@@ -287,13 +286,13 @@ public struct ProtoWriter {
 
     private func repeated<T, Element>(_ number: Int, _ values: [T], as: Element.Type, _ convert: (T) -> Element) {
         guard !values.isEmpty else { return }
-        let field = descriptor.field(number).pointee
+        let field = descriptor.field(number)
         let elements = arena.pointee.allocate(values.count * MemoryLayout<Element>.stride)
         for (index, value) in values.enumerated() {
             elements.storeBytes(of: convert(value), toByteOffset: index * MemoryLayout<Element>.stride, as: Element.self)
         }
-        message.storeBytes(of: values.count, toByteOffset: Int(field.quantifier_offset), as: Int.self)
-        message.storeBytes(of: UnsafeRawPointer(elements), toByteOffset: Int(field.offset), as: UnsafeRawPointer.self)
+        message.storeBytes(of: values.count, toByteOffset: Int(field.pointee.quantifier_offset), as: Int.self)
+        message.storeBytes(of: UnsafeRawPointer(elements), toByteOffset: Int(field.pointee.offset), as: UnsafeRawPointer.self)
     }
 
     private func cString(_ value: String) -> UnsafePointer<CChar> {
