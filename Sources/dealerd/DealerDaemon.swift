@@ -41,6 +41,18 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Argon2id cost: interactive (default) or minimal (tests and load runs only).")
     var passwordCost = "interactive"
 
+    @Option(help: "Minutes a session may go unused before it dies.")
+    var sessionIdleMinutes = 12 * 60
+
+    @Option(help: "Hours after login a session dies, used or not.")
+    var sessionLifetimeHours = 7 * 24
+
+    @Option(help: "Minutes a dealer's LoginToClient session lives.")
+    var impersonationMinutes = 60
+
+    @Option(help: "Days after which a pending service request expires.")
+    var requestLifetimeDays = 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -50,6 +62,9 @@ struct DealerDaemon: AsyncParsableCommand {
             throw ValidationError("--password-cost is interactive or minimal")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard sessionIdleMinutes > 0, sessionLifetimeHours > 0, impersonationMinutes > 0, requestLifetimeDays > 0 else {
+            throw ValidationError("session, impersonation and request lifetimes must be positive")
+        }
     }
 
     func run() async throws {
@@ -63,6 +78,10 @@ struct DealerDaemon: AsyncParsableCommand {
         options.server.shutdownGracePeriod = .seconds(Int64(shutdownGrace))
         options.store = DealerStoreConfiguration(path: db, synchronous: sync == "normal" ? .normal : .full)
         options.services.passwordCost = PasswordHasher.Cost(rawValue: passwordCost)!
+        options.services.sessionIdleTimeoutMs = Int64(sessionIdleMinutes) * 60_000
+        options.services.sessionLifetimeMs = Int64(sessionLifetimeHours) * 3_600_000
+        options.services.impersonationLifetimeMs = Int64(impersonationMinutes) * 60_000
+        options.services.requestLifetimeMs = Int64(requestLifetimeDays) * 86_400_000
         options.logLevel = Logger.Level(rawValue: logLevel)!
         try await DaemonRunner.run(options)
     }
