@@ -35,6 +35,27 @@ public struct RawConnection: Sendable {
         try await send(Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: version, clientName: "raw"))))
     }
 
+    /// Sends Hello and returns an iterator over the server's frames, past
+    /// its HelloAck (which it checks).
+    public func handshake() async throws -> AsyncStream<Rpc_V1_Frame>.Iterator {
+        var iterator = frames.makeAsyncIterator()
+        try await hello()
+        guard case .helloAck = await iterator.next()?.kind else { throw HandshakeFailed() }
+        return iterator
+    }
+
+    /// Sends a Request frame for `method` carrying `request`.
+    public func call(
+        _ callID: UInt64, _ method: String, _ request: some ProtoMessage = Health_V1_CheckRequest(), timeoutMs: UInt32 = 0
+    ) async throws {
+        try await send(
+            .request(
+                Rpc_V1_Request(
+                    callID: callID, method: method, timeoutMs: timeoutMs, payload: request.serializedBytes())))
+    }
+
+    public struct HandshakeFailed: Error {}
+
     public func close() async {
         try? await channel.close()
     }

@@ -51,9 +51,7 @@ struct CallTests {
     func badPayload() async throws {
         let server = try await TestServer.start()
         let raw = try await server.raw()
-        var frames = raw.frames.makeAsyncIterator()
-        try await raw.hello()
-        _ = await frames.next()  // HelloAck
+        var frames = try await raw.handshake()
         try await raw.send(.request(Rpc_V1_Request(callID: 1, method: Health_V1_Health.check.path, payload: [0xFF, 0xFF])))
         let bad = await frames.next()
         guard case .response(let response) = bad?.kind else { Issue.record("expected a Response"); return }
@@ -74,9 +72,7 @@ struct CallTests {
     func pingPong() async throws {
         let server = try await TestServer.start()
         let raw = try await server.raw()
-        var frames = raw.frames.makeAsyncIterator()
-        try await raw.hello()
-        _ = await frames.next()
+        var frames = try await raw.handshake()
         try await raw.send(Rpc_V1_Frame(kind: .ping(Rpc_V1_Ping(opaque: 0xABCDEF))))
         #expect(await frames.next()?.kind == .pong(Rpc_V1_Pong(opaque: 0xABCDEF)))
         let connection = try await server.connect()
@@ -113,14 +109,8 @@ struct CallTests {
         let gates = Gates()
         let server = try await TestServer.start(methods: TestMethods.table(gates: gates))
         let raw = try await server.raw()
-        var frames = raw.frames.makeAsyncIterator()
-        try await raw.hello()
-        _ = await frames.next()
-        try await raw.send(
-            .request(
-                Rpc_V1_Request(
-                    callID: 9, method: TestMethods.wait.path, timeoutMs: 50,
-                    payload: Health_V1_CheckRequest(service: "never").serializedBytes())))
+        var frames = try await raw.handshake()
+        try await raw.call(9, TestMethods.wait.path, Health_V1_CheckRequest(service: "never"), timeoutMs: 50)
         let answer = await frames.next()
         guard case .response(let response) = answer?.kind else { Issue.record("expected a Response"); return }
         #expect(response.callID == 9)
@@ -165,11 +155,8 @@ struct CallTests {
         let gates = Gates()
         let server = try await TestServer.start(methods: TestMethods.table(gates: gates))
         let raw = try await server.raw()
-        var frames = raw.frames.makeAsyncIterator()
-        try await raw.hello()
-        _ = await frames.next()
-        try await raw.send(
-            .request(Rpc_V1_Request(callID: 3, method: TestMethods.wait.path, payload: Health_V1_CheckRequest(service: "c").serializedBytes())))
+        var frames = try await raw.handshake()
+        try await raw.call(3, TestMethods.wait.path, Health_V1_CheckRequest(service: "c"))
         await gates.arrived("c")
         try await raw.send(Rpc_V1_Frame(kind: .cancel(Rpc_V1_Cancel(callID: 3))))
         guard case .response(let response) = await frames.next()?.kind else { Issue.record("expected a Response"); return }

@@ -13,12 +13,9 @@ struct ShutdownTests {
         let gates = Gates()
         let server = try await TestServer.start(methods: TestMethods.table(gates: gates))
         let raw = try await server.raw()
-        var frames = raw.frames.makeAsyncIterator()
-        try await raw.hello()
-        _ = await frames.next()
+        var frames = try await raw.handshake()
         for callID in UInt64(1)...3 {
-            try await raw.send(
-                .request(Rpc_V1_Request(callID: callID, method: TestMethods.wait.path, payload: Health_V1_CheckRequest(service: "drain").serializedBytes())))
+            try await raw.call(callID, TestMethods.wait.path, Health_V1_CheckRequest(service: "drain"))
         }
         await gates.arrived("drain", count: 2)
         async let shutdown: Void = server.server.shutdown()
