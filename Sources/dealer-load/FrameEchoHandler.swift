@@ -1,3 +1,4 @@
+import DealerProtocol
 import NIOCore
 
 /// The raw echo server's handler: splits the byte stream into length-prefixed
@@ -36,14 +37,18 @@ final class FrameEchoHandler: ChannelInboundHandler {
     }
 
     private func echoFrames(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
-        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
-            guard length >= 1, length <= maxFrameSize else {
+        while true {
+            let length: Int
+            do {
+                guard let complete = try FrameDecoder.completeFrameLength(in: buffer, maxFrameSize: maxFrameSize) else { return }
+                length = complete
+            } catch {
                 buffer.clear()
                 context.close(promise: nil)
                 return
             }
-            guard let frame = buffer.readSlice(length: 4 + Int(length)) else { return }
-            context.write(wrapOutboundOut(frame), promise: nil)
+            // The frame goes back unchanged, length prefix included.
+            context.write(wrapOutboundOut(buffer.readSlice(length: FrameDecoder.prefixLength + length)!), promise: nil)
         }
     }
 }

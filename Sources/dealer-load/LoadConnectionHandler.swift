@@ -120,12 +120,14 @@ final class LoadConnectionHandler: ChannelInboundHandler {
 
     private func process(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
         let now = MonotonicClock.nanoseconds()
-        while buffer.readableBytes >= 4, phase != .stopped {
-            let length = Int(buffer.getInteger(at: buffer.readerIndex, as: UInt32.self)!)
-            guard length <= maxFrameSize else {
-                return fail("frame of \(length) bytes from the server", context: context)
+        while phase != .stopped {
+            let length: Int
+            do {
+                guard let complete = try FrameDecoder.completeFrameLength(in: buffer, maxFrameSize: maxFrameSize) else { break }
+                length = complete
+            } catch {
+                return fail("bad frame from the server: \(error.rpcError.message)", context: context)
             }
-            guard buffer.readableBytes >= 4 + length else { break }
             let summary = buffer.withUnsafeReadableBytes { FrameScan.scan(UnsafeRawBufferPointer(rebasing: $0[4..<(4 + length)])) }
             let callID: UInt64
             switch summary {

@@ -35,6 +35,15 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     /// Takes one whole frame body off the front of `buffer`, or returns nil
     /// (consuming nothing) when the frame is not complete yet.
     public static func nextFrame(in buffer: inout ByteBuffer, maxFrameSize: Int) throws(FramingError) -> ByteBuffer? {
+        guard let length = try completeFrameLength(in: buffer, maxFrameSize: maxFrameSize) else { return nil }
+        buffer.moveReaderIndex(forwardBy: prefixLength)
+        return buffer.readSlice(length: length)
+    }
+
+    /// The body length N of the frame at the front of `buffer` once all of it
+    /// has arrived, else nil; consumes nothing. Throws as soon as the 4 length
+    /// bytes are there if N is 0 or above `maxFrameSize`.
+    public static func completeFrameLength(in buffer: ByteBuffer, maxFrameSize: Int) throws(FramingError) -> Int? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
             return nil
         }
@@ -42,9 +51,7 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
         if UInt64(length) > UInt64(maxFrameSize) {
             throw FramingError.frameTooLarge(length: Int(length), limit: maxFrameSize)
         }
-        guard buffer.readableBytes >= prefixLength + Int(length) else { return nil }
-        buffer.moveReaderIndex(forwardBy: prefixLength)
-        return buffer.readSlice(length: Int(length))
+        return buffer.readableBytes >= prefixLength + Int(length) ? Int(length) : nil
     }
 }
 
