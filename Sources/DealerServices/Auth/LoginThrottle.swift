@@ -14,8 +14,8 @@ final class LoginThrottle: Sendable {
     private let freeFailures: Int
     private let baseDelayMs: Int64
     private let maxDelayMs: Int64
-    /// Bound on remembered logins; the oldest are dropped beyond it.
-    private static let capacity = 100_000
+    /// Bound on remembered logins; stale and then the oldest are dropped beyond it.
+    static let capacity = 100_000
 
     init(configuration: ServicesConfiguration) {
         freeFailures = configuration.loginFailuresBeforeThrottle
@@ -41,16 +41,30 @@ final class LoginThrottle: Sendable {
 
     func recordFailure(_ login: String, now: Int64) {
         entries.withLock { entries in
-            if entries.count >= Self.capacity, let oldest = entries.min(by: { $0.value.lastFailureAt < $1.value.lastFailureAt }) {
-                entries.removeValue(forKey: oldest.key)
-            }
             let key = login.lowercased()
+            if entries[key] == nil, entries.count >= Self.capacity {
+                evict(&entries, now: now)
+            }
             var entry = entries[key] ?? Entry(failures: 0, lastFailureAt: now)
             entry.failures += 1
             entry.lastFailureAt = now
             entries[key] = entry
         }
     }
+
+    /// Makes room once the map is full: drops every entry whose delay has
+    /// lapsed, and if that frees less than a quarter, the oldest half. One
+    /// pass per many failures, not a scan per failure.
+    private func evict(_ entries: inout [String: Entry], now: Int64) {
+        entries = entries.filter { now - $0.value.lastFailureAt < maxDelayMs }
+        if entries.count > Self.capacity * 3 / 4 {
+            let newest = entries.sorted { $0.value.lastFailureAt > $1.value.lastFailureAt }.prefix(Self.capacity / 2)
+            entries = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+        }
+    }
+
+    /// How many logins have failures on record.
+    var rememberedLogins: Int { entries.withLock { $0.count } }
 
     func recordSuccess(_ login: String) {
         _ = entries.withLock { $0.removeValue(forKey: login.lowercased()) }
