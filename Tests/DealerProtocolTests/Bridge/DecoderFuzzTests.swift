@@ -41,18 +41,33 @@ struct DecoderFuzzTests {
         #expect(decoded > 0 && rejected > 0, "the corpus should exercise both paths")
     }
 
-    @Test("random byte streams through the frame splitter never crash")
+    @Test("random byte streams through the frame splitter end in a frame error or an incomplete frame")
     func randomStreams() {
         var random = SeededGenerator(seed: 42)
         let allocator = ByteBufferAllocator()
+        var framesSplit = 0
+        var framingErrors = 0
         for _ in 0..<5_000 {
+            // Small length prefixes now and then, so some frames are complete.
             let count = Int.random(in: 0..<256, using: &random)
-            var buffer = allocator.buffer(bytes: (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) })
-            while true {
-                guard let body = try? FrameDecoder.nextFrame(in: &buffer, maxFrameSize: 64) else { break }
-                _ = try? Rpc_V1_Frame(buffer: body)
+            var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+            if bytes.count >= 4, Bool.random(using: &random) { bytes[0] = 0; bytes[1] = 0; bytes[2] = 0 }
+            var buffer = allocator.buffer(bytes: bytes)
+            do {
+                while let body = try FrameDecoder.nextFrame(in: &buffer, maxFrameSize: 64) {
+                    #expect((1...64).contains(body.readableBytes))
+                    framesSplit += 1
+                    _ = try? Rpc_V1_Frame(buffer: body)
+                }
+                // Whatever is left is an incomplete frame: fewer bytes than its prefix announces.
+                if let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
+                    #expect(buffer.readableBytes < 4 + Int(length))
+                }
+            } catch {
+                framingErrors += 1
             }
         }
+        #expect(framesSplit > 0 && framingErrors > 0, "the corpus should exercise both paths")
     }
 
     private func reencodes(_ message: any ProtoMessage) throws -> Bool {
