@@ -19,23 +19,7 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Server address.")
-    var host = "127.0.0.1"
-
-    @Option(help: "Server port.")
-    var port: Int
-
-    @Option(help: "Connections.")
-    var connections = 16
-
-    @Option(help: "Calls kept outstanding per connection.")
-    var inFlight = 16
-
-    @Option(help: "Measured seconds.")
-    var duration = 10.0
-
-    @Option(help: "Seconds of load before measuring.")
-    var warmup = 2.0
+    @OptionGroup var shape: LoadShapeOptions
 
     @Option(help: "health (dealerd) or echo (dealer-load echo-server).")
     var mode = "health"
@@ -50,21 +34,20 @@ struct RunCommand: AsyncParsableCommand {
 
     mutating func validate() throws {
         guard LoadConnectionHandler.Mode(rawValue: mode) != nil else { throw ValidationError("--mode is health or echo") }
-        guard connections >= 1, threads >= 1 else { throw ValidationError("--connections and --threads must be >= 1") }
-        guard (1...Self.ringSize).contains(inFlight) else { throw ValidationError("--in-flight must be 1...\(Self.ringSize)") }
-        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be > 0, --warmup >= 0") }
+        guard threads >= 1 else { throw ValidationError("--threads must be >= 1") }
+        guard shape.inFlight <= Self.ringSize else { throw ValidationError("--in-flight must be 1...\(Self.ringSize)") }
     }
 
     mutating func run() async throws {
         let mode = LoadConnectionHandler.Mode(rawValue: self.mode)!
-        let inFlight = self.inFlight
+        let inFlight = shape.inFlight
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var channels: [any Channel] = []
         do {
             let ring = RequestRing(size: Self.ringSize)
             var ready: [EventLoopFuture<Void>] = []
             var handlers: [NIOLoopBound<LoadConnectionHandler>] = []
-            for _ in 0..<connections {
+            for _ in 0..<shape.connections {
                 let loop = group.next()
                 let promise = loop.makePromise(of: Void.self)
                 loop.scheduleTask(in: .seconds(10)) { promise.fail(LoadFailure(reason: "not ready within 10 s")) }
@@ -80,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
                             try channel.pipeline.syncOperations.addHandler(handler.value)
                         }
                     }
-                    .connect(host: host, port: port)
+                    .connect(host: shape.host, port: shape.port)
                     .get()
                 channels.append(channel)
                 handlers.append(handler)
@@ -88,13 +71,13 @@ struct RunCommand: AsyncParsableCommand {
             }
             for future in ready { try await future.get() }
 
-            try await Task.sleep(for: .seconds(warmup))
+            try await Task.sleep(for: .seconds(shape.warmup))
             let cpuStart = ProcessCPU.nanoseconds()
             for handler in handlers {
                 try await handler.eventLoop.submit { handler.value.beginMeasurement() }.get()
             }
             let wallStart = MonotonicClock.nanoseconds()
-            try await Task.sleep(for: .seconds(duration))
+            try await Task.sleep(for: .seconds(shape.duration))
             var snapshots: [LoadConnectionHandler.Snapshot] = []
             for handler in handlers {
                 snapshots.append(try await handler.eventLoop.submit { handler.value.endMeasurement() }.get())
@@ -135,14 +118,14 @@ struct RunCommand: AsyncParsableCommand {
         func us(_ value: Double?) -> String { value.map { String(Int($0.rounded())) } ?? "-" }
 
         print(
-            "mode=\(mode) connections=\(connections) in-flight=\(inFlight) threads=\(threads) "
+            "mode=\(mode) connections=\(shape.connections) in-flight=\(shape.inFlight) threads=\(threads) "
                 + "calls/s=\(Int(rate.rounded())) p50=\(us(p50))us p99=\(us(p99))us responses=\(responses) "
                 + "errors=\(errors) unmatched=\(unmatched) client-cpu=\(Int((clientCPU * 100).rounded()))%"
         )
         if json {
             print(
-                "{\"mode\":\"\(mode)\",\"connections\":\(connections),\"in_flight\":\(inFlight),\"threads\":\(threads),"
-                    + "\"duration_s\":\(duration),\"calls_per_second\":\(Int(rate.rounded())),"
+                "{\"mode\":\"\(mode)\",\"connections\":\(shape.connections),\"in_flight\":\(shape.inFlight),\"threads\":\(threads),"
+                    + "\"duration_s\":\(shape.duration),\"calls_per_second\":\(Int(rate.rounded())),"
                     + "\"p50_us\":\(us(p50) == "-" ? "null" : us(p50)),\"p99_us\":\(us(p99) == "-" ? "null" : us(p99)),"
                     + "\"responses\":\(responses),\"errors\":\(errors),\"unmatched\":\(unmatched),"
                     + "\"client_cpu\":\((clientCPU * 100).rounded() / 100)}"
