@@ -7,7 +7,8 @@ import Foundation
 import Logging
 import NIOCore
 
-/// A live `RPCServer` on 127.0.0.1, port 0, for one test: either the
+/// A live `RPCServer` on 127.0.0.1, port 0, for one test (made only by the
+/// scoped `withTestServer` / `withServicesTestServer`): either the
 /// protocol core alone (Health, plus any test methods) or every service over
 /// a fresh SQLite database in a temporary directory.
 public struct TestServer: Sendable {
@@ -22,8 +23,9 @@ public struct TestServer: Sendable {
     public var port: Int { server.localAddress.port! }
     public var store: DealerStore { environment!.store }
 
-    /// The protocol core with `methods` (default: Health only).
-    public static func start(
+    /// The protocol core with `methods` (default: Health only). Tests use
+    /// `withTestServer`, which also stops it on every path.
+    static func start(
         methods: MethodTable? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> TestServer {
@@ -37,8 +39,9 @@ public struct TestServer: Sendable {
             server: server, servingState: servingState, environment: nil, clock: ManualClock(), databaseDirectory: nil)
     }
 
-    /// Every service over a fresh database, with cheap password hashing and a manual clock.
-    public static func withServices(
+    /// Every service over a fresh database, with cheap password hashing and a
+    /// manual clock. Tests use `withServicesTestServer`, which also stops it.
+    static func withServices(
         services: (inout ServicesConfiguration) -> Void = { _ in },
         configure: (inout ServerConfiguration) -> Void = { _ in },
         logger: Logger? = nil

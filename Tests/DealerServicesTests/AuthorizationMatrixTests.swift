@@ -183,44 +183,44 @@ struct AuthorizationMatrixTests {
 
     @Test("every cell answers the code the table expects")
     func everyCell() async throws {
-        let server = try await TestServer.withServices()
-        let net = try await server.connect()
-        var fixtures = 0
-        func fresh() async throws -> Fixture {
-            fixtures += 1
-            return try await Fixture.build(net, prefix: "f\(fixtures)")
-        }
-        let shared = try await fresh()
-        var cells = 0
-
-        /// Runs one cell. A successful write gets a fixture of its own; every other cell
-        /// leaves the shared fixture as it was.
-        func run(_ row: Row, _ caller: Caller, foreign: Bool) async throws {
-            guard let expected = foreign ? row.foreign?[caller.rawValue] : row.home[caller.rawValue] else { return }
-            let fixture = expected == .ok && row.isWrite ? try await fresh() : shared
-            let objectID = row.objects.map { (foreign ? $0.foreign : $0.home).id(in: fixture) } ?? 0
-            let outcome = try await CallOutcome.of { try await row.call(net, fixture.tokens[caller.rawValue], objectID) }
-            #expect(
-                outcome.matches(expected),
-                "\(row.method) as \(caller) on the \(foreign ? "foreign" : "home") object: expected \(expected), got \(outcome)")
-            cells += 1
-        }
-
-        for row in Self.table {
-            for caller in Caller.allCases where caller != .expiredToken {
-                try await run(row, caller, foreign: false)
-                try await run(row, caller, foreign: true)
+        try await withServicesTestServer { server in
+            let net = try await server.connect()
+            var fixtures = 0
+            func fresh() async throws -> Fixture {
+                fixtures += 1
+                return try await Fixture.build(net, prefix: "f\(fixtures)")
             }
+            let shared = try await fresh()
+            var cells = 0
+
+            /// Runs one cell. A successful write gets a fixture of its own; every other cell
+            /// leaves the shared fixture as it was.
+            func run(_ row: Row, _ caller: Caller, foreign: Bool) async throws {
+                guard let expected = foreign ? row.foreign?[caller.rawValue] : row.home[caller.rawValue] else { return }
+                let fixture = expected == .ok && row.isWrite ? try await fresh() : shared
+                let objectID = row.objects.map { (foreign ? $0.foreign : $0.home).id(in: fixture) } ?? 0
+                let outcome = try await CallOutcome.of { try await row.call(net, fixture.tokens[caller.rawValue], objectID) }
+                #expect(
+                    outcome.matches(expected),
+                    "\(row.method) as \(caller) on the \(foreign ? "foreign" : "home") object: expected \(expected), got \(outcome)")
+                cells += 1
+            }
+
+            for row in Self.table {
+                for caller in Caller.allCases where caller != .expiredToken {
+                    try await run(row, caller, foreign: false)
+                    try await run(row, caller, foreign: true)
+                }
+            }
+            // Every session of the shared fixture is now past its absolute lifetime.
+            server.clock.advance(milliseconds: ServicesConfiguration.testing.sessionLifetimeMs + 1)
+            for row in Self.table {
+                try await run(row, .expiredToken, foreign: false)
+                try await run(row, .expiredToken, foreign: true)
+            }
+            #expect(cells == Self.table.count * Caller.allCases.count + Self.table.filter { $0.foreign != nil }.count * Caller.allCases.count)
+            try Workflow.expectNoViolations(server)
+            await net.close()
         }
-        // Every session of the shared fixture is now past its absolute lifetime.
-        server.clock.advance(milliseconds: ServicesConfiguration.testing.sessionLifetimeMs + 1)
-        for row in Self.table {
-            try await run(row, .expiredToken, foreign: false)
-            try await run(row, .expiredToken, foreign: true)
-        }
-        #expect(cells == Self.table.count * Caller.allCases.count + Self.table.filter { $0.foreign != nil }.count * Caller.allCases.count)
-        try Workflow.expectNoViolations(server)
-        await net.close()
-        await server.stop()
     }
 }

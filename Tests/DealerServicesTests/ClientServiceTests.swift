@@ -15,14 +15,14 @@ struct ClientServiceTests {
         services: (inout ServicesConfiguration) -> Void = { _ in },
         _ body: (TestServer, DealerConnection, _ dealer: TestAccount, _ client: TestAccount) async throws -> Void
     ) async throws {
-        let server = try await TestServer.withServices(services: services)
-        let net = try await server.connect()
-        let dealer = try await Workflow.dealer(net, name: "Northwind Service", login: "dealer")
-        let client = try await Workflow.client(net, name: "Client", login: "client")
-        try await body(server, net, dealer, client)
-        try Workflow.expectNoViolations(server)
-        await net.close()
-        await server.stop()
+        try await withServicesTestServer(services: services) { server in
+            let net = try await server.connect()
+            let dealer = try await Workflow.dealer(net, name: "Northwind Service", login: "dealer")
+            let client = try await Workflow.client(net, name: "Client", login: "client")
+            try await body(server, net, dealer, client)
+            try Workflow.expectNoViolations(server)
+            await net.close()
+        }
     }
 
     @Test("FindDealers searches live dealers by name, case-insensitively, in pages")

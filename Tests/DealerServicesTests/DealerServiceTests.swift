@@ -15,13 +15,13 @@ struct DealerServiceTests {
         services: (inout ServicesConfiguration) -> Void = { _ in },
         _ body: (TestServer, DealerConnection, TestAccount) async throws -> Void
     ) async throws {
-        let server = try await TestServer.withServices(services: services)
-        let net = try await server.connect()
-        let dealer = try await Workflow.dealer(net, name: "Dealer", login: "dealer")
-        try await body(server, net, dealer)
-        try Workflow.expectNoViolations(server)
-        await net.close()
-        await server.stop()
+        try await withServicesTestServer(services: services) { server in
+            let net = try await server.connect()
+            let dealer = try await Workflow.dealer(net, name: "Dealer", login: "dealer")
+            try await body(server, net, dealer)
+            try Workflow.expectNoViolations(server)
+            await net.close()
+        }
     }
 
     @Test("ListIncomingRequests: newest first, filtered by status, paged, only this dealer's")

@@ -21,13 +21,22 @@ struct RaceTests {
         let right: DealerConnection
         let dealer: TestAccount
 
-        static func open() async throws -> Arena {
-            let server = try await TestServer.withServices()
-            let setup = try await server.connect(name: "setup")
-            let dealer = try await Workflow.dealer(setup, name: "Racing Dealer", login: "racing-dealer")
-            return Arena(
-                server: server, setup: setup, left: try await server.connect(name: "left"),
-                right: try await server.connect(name: "right"), dealer: dealer)
+        /// Runs `body` in a fresh arena; the server is shut down on every path.
+        static func with(_ body: (Arena) async throws -> Void) async throws {
+            try await withServicesTestServer { server in
+                let setup = try await server.connect(name: "setup")
+                let dealer = try await Workflow.dealer(setup, name: "Racing Dealer", login: "racing-dealer")
+                let arena = Arena(
+                    server: server, setup: setup, left: try await server.connect(name: "left"),
+                    right: try await server.connect(name: "right"), dealer: dealer)
+                do {
+                    try await body(arena)
+                } catch {
+                    await arena.closeConnections()
+                    throw error
+                }
+                await arena.closeConnections()
+            }
         }
 
         /// Runs both calls at once and returns their outcomes in order.
@@ -67,102 +76,101 @@ struct RaceTests {
             return count
         }
 
-        func close() async {
+        private func closeConnections() async {
             for connection in [setup, left, right] { await connection.close() }
-            await server.stop()
         }
     }
 
     @Test("two dealers accept requests of the same client at once: exactly one wins")
     func twoDealersAccept() async throws {
-        let arena = try await Arena.open()
-        let other = try await Workflow.dealer(arena.setup, name: "Other Dealer", login: "other-dealer")
-        let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
-        var wins = [0, 0]
-        for round in 0..<Self.rounds {
-            let login = "two-\(round)"
-            let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: login)
-            let toFirst = try await Workflow.submit(arena.setup, client, to: dealer)
-            let toSecond = try await Workflow.submit(arena.setup, client, to: other)
-            let outcomes = try await arena.race(
-                { try await Workflow.accept(left, dealer, toFirst.id) },
-                { try await Workflow.accept(right, other, toSecond.id) })
-            try arena.expectOneWinner(outcomes, losingWith: [.requestNotPending, .accountServedByDealer], round: round)
-            let winner = outcomes[0] == .ok ? 0 : 1
-            wins[winner] += 1
-            #expect(try arena.account(login: login).servedByAccountID == [dealer, other][winner].accountID)
+        try await Arena.with { arena in
+            let other = try await Workflow.dealer(arena.setup, name: "Other Dealer", login: "other-dealer")
+            let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
+            var wins = [0, 0]
+            for round in 0..<Self.rounds {
+                let login = "two-\(round)"
+                let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: login)
+                let toFirst = try await Workflow.submit(arena.setup, client, to: dealer)
+                let toSecond = try await Workflow.submit(arena.setup, client, to: other)
+                let outcomes = try await arena.race(
+                    { try await Workflow.accept(left, dealer, toFirst.id) },
+                    { try await Workflow.accept(right, other, toSecond.id) })
+                try arena.expectOneWinner(outcomes, losingWith: [.requestNotPending, .accountServedByDealer], round: round)
+                let winner = outcomes[0] == .ok ? 0 : 1
+                wins[winner] += 1
+                #expect(try arena.account(login: login).servedByAccountID == [dealer, other][winner].accountID)
+            }
+            #expect(wins[0] + wins[1] == Self.rounds)
+            #expect(try arena.acceptedInTrail() == wins[0])
         }
-        #expect(wins[0] + wins[1] == Self.rounds)
-        #expect(try arena.acceptedInTrail() == wins[0])
-        await arena.close()
     }
 
     @Test("a client is accepted while its admin grants the dealer right: exactly one succeeds")
     func acceptVersusDealerRight() async throws {
-        let arena = try await Arena.open()
-        let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
-        var accepted = 0
-        for round in 0..<Self.rounds {
-            let login = "grant-\(round)"
-            let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: login)
-            let request = try await Workflow.submit(arena.setup, client, to: dealer)
-            let outcomes = try await arena.race(
-                { try await Workflow.accept(left, dealer, request.id) },
-                {
-                    _ = try await right.call(
-                        Auth.setUserRights, .init(userID: client.adminUserID, rights: [.admin, .dealer]), token: client.token)
-                })
-            try arena.expectOneWinner(outcomes, losingWith: [.dealerCannotBeServed, .accountServedByDealer], round: round)
-            let account = try arena.account(login: login)
-            #expect(account.isDealer == (outcomes[1] == .ok))
-            #expect((account.servedByAccountID == dealer.accountID) == (outcomes[0] == .ok))
-            if outcomes[0] == .ok { accepted += 1 }
+        try await Arena.with { arena in
+            let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
+            var accepted = 0
+            for round in 0..<Self.rounds {
+                let login = "grant-\(round)"
+                let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: login)
+                let request = try await Workflow.submit(arena.setup, client, to: dealer)
+                let outcomes = try await arena.race(
+                    { try await Workflow.accept(left, dealer, request.id) },
+                    {
+                        _ = try await right.call(
+                            Auth.setUserRights, .init(userID: client.adminUserID, rights: [.admin, .dealer]), token: client.token)
+                    })
+                try arena.expectOneWinner(outcomes, losingWith: [.dealerCannotBeServed, .accountServedByDealer], round: round)
+                let account = try arena.account(login: login)
+                #expect(account.isDealer == (outcomes[1] == .ok))
+                #expect((account.servedByAccountID == dealer.accountID) == (outcomes[0] == .ok))
+                if outcomes[0] == .ok { accepted += 1 }
+            }
+            #expect(try arena.acceptedInTrail() == accepted)
         }
-        #expect(try arena.acceptedInTrail() == accepted)
-        await arena.close()
     }
 
     @Test("accept and cancel of the same request at once: exactly one takes effect")
     func acceptVersusCancel() async throws {
-        let arena = try await Arena.open()
-        let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
-        var accepted = 0
-        for round in 0..<Self.rounds {
-            let login = "cancel-\(round)"
-            let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: login)
-            let request = try await Workflow.submit(arena.setup, client, to: dealer)
-            let outcomes = try await arena.race(
-                { try await Workflow.accept(left, dealer, request.id) },
-                { _ = try await right.call(Client.cancelRequest, .init(requestID: request.id), token: client.token) })
-            try arena.expectOneWinner(outcomes, losingWith: [.requestNotPending], round: round)
-            let status = try await arena.setup.call(Client.listMyRequests, .init(), token: client.token).requests.first?.status
-            #expect(status == (outcomes[0] == .ok ? .accepted : .cancelled))
-            #expect((try arena.account(login: login).servedByAccountID != nil) == (outcomes[0] == .ok))
-            if outcomes[0] == .ok { accepted += 1 }
+        try await Arena.with { arena in
+            let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
+            var accepted = 0
+            for round in 0..<Self.rounds {
+                let login = "cancel-\(round)"
+                let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: login)
+                let request = try await Workflow.submit(arena.setup, client, to: dealer)
+                let outcomes = try await arena.race(
+                    { try await Workflow.accept(left, dealer, request.id) },
+                    { _ = try await right.call(Client.cancelRequest, .init(requestID: request.id), token: client.token) })
+                try arena.expectOneWinner(outcomes, losingWith: [.requestNotPending], round: round)
+                let status = try await arena.setup.call(Client.listMyRequests, .init(), token: client.token).requests.first?.status
+                #expect(status == (outcomes[0] == .ok ? .accepted : .cancelled))
+                #expect((try arena.account(login: login).servedByAccountID != nil) == (outcomes[0] == .ok))
+                if outcomes[0] == .ok { accepted += 1 }
+            }
+            #expect(try arena.acceptedInTrail() == accepted)
         }
-        #expect(try arena.acceptedInTrail() == accepted)
-        await arena.close()
     }
 
     @Test("the same request accepted twice at once: exactly one accept takes effect")
     func doubleAccept() async throws {
-        let arena = try await Arena.open()
-        let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
-        // A second session of the dealer, as from another desk.
-        let desk = TestAccount(
-            accountID: dealer.accountID, adminUserID: dealer.adminUserID, login: dealer.login, password: dealer.password,
-            token: try await arena.setup.login(dealer.login, dealer.password))
-        for round in 0..<Self.rounds {
-            let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: "double-\(round)")
-            let request = try await Workflow.submit(arena.setup, client, to: dealer)
-            let outcomes = try await arena.race(
-                { try await Workflow.accept(left, dealer, request.id) },
-                { try await Workflow.accept(right, desk, request.id) })
-            try arena.expectOneWinner(outcomes, losingWith: [.requestNotPending], round: round)
+        try await Arena.with { arena in
+            let (left, right, dealer) = (arena.left, arena.right, arena.dealer)
+            // A second session of the dealer, as from another desk.
+            let desk = TestAccount(
+                accountID: dealer.accountID, adminUserID: dealer.adminUserID, login: dealer.login, password: dealer.password,
+                token: try await arena.setup.login(dealer.login, dealer.password))
+            for round in 0..<Self.rounds {
+                let client = try await Workflow.client(arena.setup, name: "Client \(round)", login: "double-\(round)")
+                let request = try await Workflow.submit(arena.setup, client, to: dealer)
+                let outcomes = try await arena.race(
+                    { try await Workflow.accept(left, dealer, request.id) },
+                    { try await Workflow.accept(right, desk, request.id) })
+                try arena.expectOneWinner(outcomes, losingWith: [.requestNotPending], round: round)
+            }
+            #expect(try arena.acceptedInTrail() == Self.rounds)
+            let clients = try await arena.setup.call(Dealer_V1_DealerService.listClients, .init(pageSize: 500), token: dealer.token)
+            #expect(clients.clients.count == Self.rounds)
         }
-        #expect(try arena.acceptedInTrail() == Self.rounds)
-        let clients = try await arena.setup.call(Dealer_V1_DealerService.listClients, .init(pageSize: 500), token: dealer.token)
-        #expect(clients.clients.count == Self.rounds)
-        await arena.close()
     }
 }
