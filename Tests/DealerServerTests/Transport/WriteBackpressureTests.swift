@@ -1,0 +1,49 @@
+import DealerClient
+import DealerProtocol
+import NIOCore
+import Testing
+
+@testable import DealerServer
+import DealerTestSupport
+
+@Suite("Write backpressure: a peer that does not read its responses")
+struct WriteBackpressureTests {
+    static let responseSize = 64 * 1024
+    static let maxInFlight = 4
+    /// 64 MiB of responses in all, far more than the kernel's socket buffers take.
+    static let requests = 1_000
+
+    @Test(
+        "the server stops reading it and buffers at most the high watermark plus the calls in flight; others are served",
+        arguments: [TestMethods.bulk.path, TestMethods.bulkInline.path])
+    func nonReadingPeer(method: String) async throws {
+        let highWatermark = ServerConfiguration().writeBufferWaterMark.high
+        try await withTestServer(methods: TestMethods.table(gates: Gates())) {
+            $0.maxInFlightCalls = Self.maxInFlight
+        } _: { server in
+            let peer = try await server.raw(reading: false)
+            let hello = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
+            let request = Health_V1_CheckRequest(service: "\(Self.responseSize)").serializedBytes()
+            let calls = (1...UInt64(Self.requests)).map { callID in
+                Rpc_V1_Frame.request(Rpc_V1_Request(callID: callID, method: method, payload: request))
+            }
+            peer.enqueue([hello] + calls)
+
+            let held = try #require(
+                await server.firstConnectionLoad { $0.readHeld && !$0.outboundWritable && $0.callsInFlight == 0 })
+            let responseFrame = Self.responseSize + 64
+            #expect(held.peakBufferedOutboundBytes >= highWatermark)
+            #expect(held.peakBufferedOutboundBytes <= highWatermark + (Self.maxInFlight + 1) * responseFrame)
+            #expect(held.peakBufferedOutboundBytes < 16 << 20)
+            // Calls accepted but waiting never ran: the server really held back.
+            let callsStarted = held.lastAcceptedCallID - UInt64(held.callsWaiting)
+            #expect(callsStarted < UInt64(Self.requests))
+
+            let other = try await server.connect()
+            #expect(try await other.call(Health_V1_Health.check, .init()).status == .serving)
+            #expect(try await other.call(TestMethods.bulk, .init(service: "10")).service == "xxxxxxxxxx")
+            await other.close()
+            await peer.close()
+        }
+    }
+}
