@@ -12,4 +12,14 @@ extension TestServer {
         }
         return nil
     }
+
+    /// Polls until the server has no connection open; false if it still has
+    /// one at the bound.
+    func allConnectionsClosed() async throws -> Bool {
+        for _ in 0..<2_000 {
+            if await server.connectionLoads().isEmpty { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
 }

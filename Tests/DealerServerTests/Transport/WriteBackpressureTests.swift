@@ -46,4 +46,35 @@ struct WriteBackpressureTests {
             await peer.close()
         }
     }
+
+    @Test("calls held back for a peer that never reads do not keep it open past the idle timeout")
+    func nonReadingPeerGoesIdle() async throws {
+        let gates = Gates()
+        try await withTestServer(methods: TestMethods.table(gates: gates)) {
+            $0.maxInFlightCalls = Self.maxInFlight
+            $0.idleTimeout = .milliseconds(300)
+        } _: { server in
+            let peer = try await server.raw(reading: false)
+            let hello = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
+            // Call 1 blocks on a gate, so the connection cannot go idle before the test has seen it held.
+            let blocked = Rpc_V1_Frame.request(
+                Rpc_V1_Request(
+                    callID: 1, method: TestMethods.wait.path,
+                    payload: Health_V1_CheckRequest(service: "idle").serializedBytes()))
+            let request = Health_V1_CheckRequest(service: "\(Self.responseSize)").serializedBytes()
+            let calls = (2...UInt64(Self.requests)).map { callID in
+                Rpc_V1_Frame.request(Rpc_V1_Request(callID: callID, method: TestMethods.bulk.path, payload: request))
+            }
+            peer.enqueue([hello, blocked])
+            // Alone on its worker: the calls below cannot queue behind it.
+            await gates.arrived("idle")
+            peer.enqueue(calls)
+            let held = try #require(
+                await server.firstConnectionLoad { !$0.outboundWritable && $0.callsWaiting > 0 && $0.callsInFlight == 1 })
+            #expect(held.readHeld)
+            gates.open("idle")
+            #expect(try await server.allConnectionsClosed())
+            await peer.close()
+        }
+    }
 }
