@@ -77,4 +77,46 @@ struct WriteBackpressureTests {
             await peer.close()
         }
     }
+
+    @Test("10,000 pipelined ListUsers from a peer that never reads: the server's buffer for it stays bounded")
+    func listUsersFlood() async throws {
+        let configuration = ServerConfiguration()
+        let requests = 10_000
+        try await withServicesTestServer { server in
+            let connection = try await server.connect()
+            let admin = try await connection.signUpAndLogin(name: "Flood", login: "flood-admin")
+            for index in 0..<30 {
+                let login = "user-\(index)-" + String(repeating: "u", count: 50)
+                _ = try await connection.call(
+                    Auth_V1_AuthService.createUser, .init(login: login, password: "plain password"), token: admin.token)
+            }
+            let page = try await connection.call(Auth_V1_AuthService.listUsers, .init(pageSize: 500), token: admin.token)
+            let responseFrame = page.serializedBytes().count + 64
+            // Answered in full, the flood would queue more than 16 MiB.
+            #expect(requests * (responseFrame - 64) > 16 << 20)
+
+            let peer = try await server.raw(reading: false)
+            let hello = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
+            let listUsers = Auth_V1_ListUsersRequest(pageSize: 500).serializedBytes()
+            let calls = (1...UInt64(requests)).map { callID in
+                Rpc_V1_Frame.request(
+                    Rpc_V1_Request(
+                        callID: callID, method: Auth_V1_AuthService.listUsers.path, sessionToken: admin.token,
+                        payload: listUsers))
+            }
+            peer.enqueue([hello] + calls)
+
+            let held = try #require(
+                await server.firstConnectionLoad { $0.readHeld && !$0.outboundWritable && $0.callsInFlight == 0 })
+            #expect(
+                held.peakBufferedOutboundBytes
+                    <= configuration.writeBufferWaterMark.high + (configuration.maxInFlightCalls + 1) * responseFrame)
+            #expect(held.peakBufferedOutboundBytes < 16 << 20)
+            #expect(held.lastAcceptedCallID - UInt64(held.callsWaiting) < UInt64(requests))
+
+            #expect(try await connection.call(Auth_V1_AuthService.listUsers, .init(), token: admin.token).users.count == 31)
+            await connection.close()
+            await peer.close()
+        }
+    }
 }
