@@ -40,31 +40,30 @@ struct SlowSenderTests {
         }
     }
 
-    @Test("a frame trickled in byte by byte gets GoAway RECEIVE_TIMEOUT at its receive deadline, before it completes")
-    func receiveDeadline() async throws {
-        try await withTestServer {
-            $0.frameReceiveTimeout = .milliseconds(300)
-            $0.idleTimeout = .seconds(600)
-        } _: { server in
-            let frames = try await Self.framesWhileTrickling(server)
-            #expect(frames.count == 1)
-            guard case .goAway(let goAway) = frames.first?.kind else { Issue.record("expected GoAway"); return }
-            #expect(goAway.status?.code == .unavailable)
-            #expect(goAway.status?.reason == RPCError.Reason.receiveTimeout.rawValue)
-        }
+    struct Timeouts: Sendable, CustomTestStringConvertible {
+        var frameReceive: TimeAmount
+        var idle: TimeAmount
+        var expected: RPCError.Reason
+        var testDescription: String { "\(expected)" }
     }
 
-    @Test("partial bytes are no activity: a trickling connection gets GoAway IDLE_TIMEOUT")
-    func partialBytesDoNotResetIdle() async throws {
+    @Test(
+        "a frame trickled in byte by byte is closed at its receive deadline, and partial bytes are no idle activity",
+        arguments: [
+            Timeouts(frameReceive: .milliseconds(300), idle: .seconds(600), expected: .receiveTimeout),
+            Timeouts(frameReceive: .seconds(600), idle: .milliseconds(300), expected: .idleTimeout),
+        ])
+    func trickleIsClosed(timeouts: Timeouts) async throws {
         try await withTestServer {
-            $0.frameReceiveTimeout = .seconds(600)
-            $0.idleTimeout = .milliseconds(300)
+            $0.frameReceiveTimeout = timeouts.frameReceive
+            $0.idleTimeout = timeouts.idle
         } _: { server in
             let frames = try await Self.framesWhileTrickling(server)
+            // The GoAway and nothing else: the frame never completed.
             #expect(frames.count == 1)
             guard case .goAway(let goAway) = frames.first?.kind else { Issue.record("expected GoAway"); return }
             #expect(goAway.status?.code == .unavailable)
-            #expect(goAway.status?.reason == RPCError.Reason.idleTimeout.rawValue)
+            #expect(goAway.status?.reason == timeouts.expected.rawValue)
         }
     }
 

@@ -13,6 +13,18 @@ struct WriteBackpressureTests {
     /// 64 MiB of responses in all, far more than the kernel's socket buffers take.
     static let requests = 1_000
 
+    /// Sends Hello and Requests `callIDs` for `method` without reading anything back.
+    static func flood(
+        _ peer: RawConnection, hello: Bool = true, method: String, payload: [UInt8], callIDs: ClosedRange<UInt64>,
+        token: String = ""
+    ) {
+        let calls = callIDs.map { callID in
+            Rpc_V1_Frame.request(Rpc_V1_Request(callID: callID, method: method, sessionToken: token, payload: payload))
+        }
+        let greeting = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
+        peer.enqueue(hello ? [greeting] + calls : calls)
+    }
+
     @Test(
         "the server stops reading it and buffers at most the high watermark plus the calls in flight; others are served",
         arguments: [TestMethods.bulk.path, TestMethods.bulkInline.path])
@@ -22,12 +34,8 @@ struct WriteBackpressureTests {
             $0.maxInFlightCalls = Self.maxInFlight
         } _: { server in
             let peer = try await server.raw(reading: false)
-            let hello = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
             let request = Health_V1_CheckRequest(service: "\(Self.responseSize)").serializedBytes()
-            let calls = (1...UInt64(Self.requests)).map { callID in
-                Rpc_V1_Frame.request(Rpc_V1_Request(callID: callID, method: method, payload: request))
-            }
-            peer.enqueue([hello] + calls)
+            Self.flood(peer, method: method, payload: request, callIDs: 1...UInt64(Self.requests))
 
             let held = try #require(
                 await server.firstConnectionLoad { $0.readHeld && !$0.outboundWritable && $0.callsInFlight == 0 })
@@ -55,20 +63,14 @@ struct WriteBackpressureTests {
             $0.idleTimeout = .milliseconds(300)
         } _: { server in
             let peer = try await server.raw(reading: false)
-            let hello = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
             // Call 1 blocks on a gate, so the connection cannot go idle before the test has seen it held.
-            let blocked = Rpc_V1_Frame.request(
-                Rpc_V1_Request(
-                    callID: 1, method: TestMethods.wait.path,
-                    payload: Health_V1_CheckRequest(service: "idle").serializedBytes()))
-            let request = Health_V1_CheckRequest(service: "\(Self.responseSize)").serializedBytes()
-            let calls = (2...UInt64(Self.requests)).map { callID in
-                Rpc_V1_Frame.request(Rpc_V1_Request(callID: callID, method: TestMethods.bulk.path, payload: request))
-            }
-            peer.enqueue([hello, blocked])
+            let gate = Health_V1_CheckRequest(service: "idle").serializedBytes()
+            Self.flood(peer, method: TestMethods.wait.path, payload: gate, callIDs: 1...1)
             // Alone on its worker: the calls below cannot queue behind it.
             await gates.arrived("idle")
-            peer.enqueue(calls)
+            let request = Health_V1_CheckRequest(service: "\(Self.responseSize)").serializedBytes()
+            Self.flood(
+                peer, hello: false, method: TestMethods.bulk.path, payload: request, callIDs: 2...UInt64(Self.requests))
             let held = try #require(
                 await server.firstConnectionLoad { !$0.outboundWritable && $0.callsWaiting > 0 && $0.callsInFlight == 1 })
             #expect(held.readHeld)
@@ -96,15 +98,10 @@ struct WriteBackpressureTests {
             #expect(requests * (responseFrame - 64) > 16 << 20)
 
             let peer = try await server.raw(reading: false)
-            let hello = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: "never-reads")))
-            let listUsers = Auth_V1_ListUsersRequest(pageSize: 500).serializedBytes()
-            let calls = (1...UInt64(requests)).map { callID in
-                Rpc_V1_Frame.request(
-                    Rpc_V1_Request(
-                        callID: callID, method: Auth_V1_AuthService.listUsers.path, sessionToken: admin.token,
-                        payload: listUsers))
-            }
-            peer.enqueue([hello] + calls)
+            Self.flood(
+                peer, method: Auth_V1_AuthService.listUsers.path,
+                payload: Auth_V1_ListUsersRequest(pageSize: 500).serializedBytes(), callIDs: 1...UInt64(requests),
+                token: admin.token)
 
             let held = try #require(
                 await server.firstConnectionLoad { $0.readHeld && !$0.outboundWritable && $0.callsInFlight == 0 })
