@@ -76,6 +76,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if let remote = context.channel.remoteAddress {
             logger[metadataKey: "peer"] = "\(remote)"
         }
+        if context.channel.isActive { startHandshakeTimer(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startHandshakeTimer(context)
+        context.fireChannelActive()
+    }
+
+    /// From when the connection is active, not when its pipeline was built:
+    /// on a busy server registration may come later, and a GoAway written
+    /// before it would be lost.
+    private func startHandshakeTimer(_ context: ChannelHandlerContext) {
+        guard handshakeTimer == nil, state == .awaitingHello else { return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         handshakeTimer = context.eventLoop.scheduleTask(in: core.configuration.handshakeTimeout) {
             loopBound.value.handshakeTimedOut()

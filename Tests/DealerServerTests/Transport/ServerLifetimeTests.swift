@@ -7,25 +7,15 @@ import DealerTestSupport
 
 @Suite("RPCServer lifetime")
 struct ServerLifetimeTests {
-    @Test("a server dropped without shutdown does not crash the process and stops listening")
+    @Test("a server dropped without shutdown is released without crashing the process")
     func droppedWithoutShutdown() async throws {
         // Deliberately not scoped: this is what a test that gives up early leaves behind.
         var server: TestServer? = try await TestServer.start()
-        let port = try #require(server?.port)
+        weak let released = server?.server
+        #expect(released != nil)
         server = nil
-        var refused = false
-        for _ in 0..<1_000 where !refused {
-            do {
-                let raw = try await RawConnection.connect(port: port)
-                await raw.close()
-                try await Task.sleep(for: .milliseconds(10))
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                refused = true
-            }
-        }
-        #expect(refused)
+        // Its deinit ran (and, with a promise inside, used to trap in debug builds).
+        #expect(released == nil)
     }
 
     @Test("shutdown called concurrently and again afterwards returns every time")
