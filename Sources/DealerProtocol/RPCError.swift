@@ -59,6 +59,8 @@ extension RPCError {
         public static let internalError: Reason = "INTERNAL_ERROR"
         public static let invalidArgument: Reason = "INVALID_ARGUMENT"
         public static let invalidPageToken: Reason = "INVALID_PAGE_TOKEN"
+        public static let receiveTimeout: Reason = "RECEIVE_TIMEOUT"
+        public static let tooManyConnections: Reason = "TOO_MANY_CONNECTIONS"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

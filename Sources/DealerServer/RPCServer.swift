@@ -19,12 +19,20 @@ public final class RPCServer: Service, Sendable {
     private let connections: ConnectionRegistry
     private let servingState: ServingState?
     private let logger: Logger
-    private let shutdownOnce = Mutex(false)
-    private let stopped: EventLoopPromise<Void>
+    /// Where shutdown is; callers of `shutdown()` after the first wait here
+    /// until it is done. Plain state, not a promise, so dropping a server that
+    /// was never shut down leaks nothing and trips no debug check.
+    private let shutdownState = Mutex(ShutdownState.running)
+
+    private enum ShutdownState {
+        case running
+        case shuttingDown(waiters: [CheckedContinuation<Void, Never>])
+        case stopped
+    }
 
     private init(
         core: ServerCore, serverChannel: any Channel, connections: ConnectionRegistry, servingState: ServingState?,
-        logger: Logger, stopped: EventLoopPromise<Void>
+        logger: Logger
     ) {
         self.core = core
         self.connections = connections
@@ -32,7 +40,15 @@ public final class RPCServer: Service, Sendable {
         self.localAddress = serverChannel.localAddress!
         self.servingState = servingState
         self.logger = logger
-        self.stopped = stopped
+    }
+
+    deinit {
+        // Dropped without shutdown (e.g. a test that gave up early): stop
+        // listening instead of accepting connections nobody will drain.
+        let neverShutDown = shutdownState.withLock { state in
+            if case .running = state { true } else { false }
+        }
+        if neverShutDown { serverChannel.close(promise: nil) }
     }
 
     /// Binds and starts accepting connections.
@@ -47,25 +63,35 @@ public final class RPCServer: Service, Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RPCServer {
         let core = ServerCore(configuration: configuration, methods: methods)
-        let connections = ConnectionRegistry()
+        let connections = ConnectionRegistry(
+            maxConnections: configuration.maxConnections, maxConnectionsPerPeer: configuration.maxConnectionsPerPeer)
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.writeBufferWaterMark, value: configuration.writeBufferWaterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(FrameDecoder(maxFrameSize: configuration.maxFrameSize)))
-                    try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(core: core, logger: logger))
-                    connections.register(channel)
+                    let pipeline = channel.pipeline.syncOperations
+                    guard connections.admit(channel) else {
+                        logger.notice(
+                            "refusing connection: too many connections",
+                            metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
+                        try pipeline.addHandler(RefusedConnectionHandler())
+                        return
+                    }
+                    try pipeline.addHandler(ConnectionSlotHandler(registry: connections))
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(ServerFrameDecoder(maxFrameSize: configuration.maxFrameSize)))
+                    try pipeline.addHandler(ServerConnectionHandler(core: core, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
         let server = RPCServer(
             core: core, serverChannel: channel, connections: connections, servingState: servingState,
-            logger: logger, stopped: channel.eventLoop.makePromise())
+            logger: logger)
         logger.info("listening on \(server.localAddress.ipAddress ?? configuration.host):\(server.localAddress.port ?? 0)")
         return server
     }
@@ -80,12 +106,13 @@ public final class RPCServer: Service, Sendable {
     /// complete, new ones refused), waits at most the grace period, then
     /// closes what is left. Safe to call more than once.
     public func shutdown() async {
-        let first = shutdownOnce.withLock { started in
-            defer { started = true }
-            return !started
+        let first = shutdownState.withLock { state in
+            guard case .running = state else { return false }
+            state = .shuttingDown(waiters: [])
+            return true
         }
         guard first else {
-            try? await stopped.futureResult.get()
+            await waitUntilStopped()
             return
         }
         logger.info("shutting down: draining connections")
@@ -104,6 +131,36 @@ public final class RPCServer: Service, Sendable {
         timeout.cancel()
         core.executor.beginShutdown()
         logger.info("shut down")
-        stopped.succeed()
+        let waiters = shutdownState.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state = .stopped }
+            guard case .shuttingDown(let waiters) = state else { return [] }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// A snapshot of what each open connection holds back (tests, diagnostics).
+    func connectionLoads() async -> [ConnectionLoad] {
+        var loads: [ConnectionLoad] = []
+        for channel in connections.open {
+            let load = try? await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: ServerConnectionHandler.self).load
+            }.get()
+            if let load { loads.append(load) }
+        }
+        return loads
+    }
+
+    /// Returns once the shutdown started by another caller is done.
+    private func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let stopped = shutdownState.withLock { state -> Bool in
+                guard case .shuttingDown(var waiters) = state else { return true }
+                waiters.append(continuation)
+                state = .shuttingDown(waiters: waiters)
+                return false
+            }
+            if stopped { continuation.resume() }
+        }
     }
 }

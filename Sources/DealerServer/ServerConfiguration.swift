@@ -22,6 +22,17 @@ public struct ServerConfiguration: Sendable {
     public var blockingThreads: Int = 4
     /// The name sent in HelloAck.
     public var serverName: String = "dealerd"
+    /// A frame whose first byte has arrived must arrive completely within
+    /// this time (while the server reads the connection), else the
+    /// connection is closed (slowloris).
+    public var frameReceiveTimeout: TimeAmount = .seconds(10)
+    /// Connections open at once; the next one gets GoAway and is closed.
+    public var maxConnections: Int = 10_000
+    /// Connections open at once from one peer IP address.
+    public var maxConnectionsPerPeer: Int = 1_000
+    /// Bytes of responses queued for a connection above which the server
+    /// stops reading it until the queue is below the low mark again.
+    public var writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 64 * 1024, high: 256 * 1024)
 
     public init() {}
 }

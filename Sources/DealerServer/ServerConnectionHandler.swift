@@ -8,7 +8,16 @@ import NIOCore
 struct DrainConnectionEvent: Sendable {}
 
 /// The per-connection protocol state machine: handshake, dispatch, deadlines,
-/// cancellation, backpressure, idle and handshake timeouts, draining.
+/// cancellation, backpressure, idle, handshake and frame receive timeouts,
+/// draining.
+///
+/// Backpressure has two sources, and the socket is read only when both
+/// allow: calls (at most `maxInFlightCalls` run; more wait, and reading stops
+/// while any wait; with `maxInFlightCalls` waiting, frames already read are
+/// not handled either) and the outbound buffer (above the high write-buffer
+/// watermark no frame is handled, no waiting call starts and reading stops,
+/// until it drains below the low watermark). Frames read but not handled
+/// wait in `pendingFrames`.
 ///
 /// Runs entirely on the connection's event loop. Handlers marked
 /// `.eventLoop` are answered inline; the others go to the `BlockingExecutor`
@@ -40,6 +49,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private var handshakeTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
+    /// Whole frames read but not handled yet (backpressure).
+    private var pendingFrames = CircularBuffer<ByteBuffer>()
+    private var handlingPendingFrames = false
+    /// The channel's writability, kept by `channelWritabilityChanged`.
+    private var outboundWritable = true
+    /// A whole frame arrived during the current read: activity for the idle timeout.
+    private var frameArrivedInRead = false
+    /// When the first byte of the frame still incomplete in the decoder arrived
+    /// (or reading last resumed, if later); nil when no partial frame is buffered.
+    private var partialFrameStartedAt: NIODeadline?
+    private var receiveTimer: Scheduled<Void>?
+    /// The most bytes seen queued in the channel's outbound buffer (`load`).
+    private var peakBufferedOutboundBytes = 0
     private var context: ChannelHandlerContext?
 
     init(core: ServerCore, logger: Logger) {
@@ -54,6 +76,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if let remote = context.channel.remoteAddress {
             logger[metadataKey: "peer"] = "\(remote)"
         }
+        if context.channel.isActive { startHandshakeTimer(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startHandshakeTimer(context)
+        context.fireChannelActive()
+    }
+
+    /// From when the connection is active, not when its pipeline was built:
+    /// on a busy server registration may come later, and a GoAway written
+    /// before it would be lost.
+    private func startHandshakeTimer(_ context: ChannelHandlerContext) {
+        guard handshakeTimer == nil, state == .awaitingHello else { return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         handshakeTimer = context.eventLoop.scheduleTask(in: core.configuration.handshakeTimeout) {
             loopBound.value.handshakeTimedOut()
@@ -68,17 +103,27 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         state = .closed
         handshakeTimer?.cancel()
         idleTimer?.cancel()
+        receiveTimer?.cancel()
         for timer in inFlight.values { timer?.cancel() }
         inFlight.removeAll()
         waiting.removeAll()
+        pendingFrames.removeAll()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard state != .closed else { return }
+        frameArrivedInRead = true
+        partialFrameStartedAt = nil
+        pendingFrames.append(unwrapInboundIn(data))
+        handlePendingFrames(context)
+    }
+
+    /// Handles one whole frame body.
+    private func handleFrame(_ body: ByteBuffer, context: ChannelHandlerContext) {
         let frame: Rpc_V1_Frame
         do {
-            frame = try Rpc_V1_Frame(buffer: unwrapInboundIn(data))
+            frame = try Rpc_V1_Frame(buffer: body)
         } catch {
             goAwayAndClose(context, RPCError(.invalidArgument, .malformedFrame, "frame does not parse as rpc.v1.Frame: \(error)"))
             return
@@ -106,7 +151,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        lastActivity = .now()
+        // Only whole frames are activity: a trickle of partial bytes is not.
+        if frameArrivedInRead {
+            frameArrivedInRead = false
+            lastActivity = .now()
+        }
         flushIfNeeded(context)
         context.fireChannelReadComplete()
     }
@@ -123,10 +172,84 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     // MARK: Outbound: backpressure and drain
 
     func read(context: ChannelHandlerContext) {
-        if inFlight.count >= core.configuration.maxInFlightCalls || !waiting.isEmpty {
-            readHeld = true
-        } else {
+        if mayRead {
             context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// Reading is allowed by both backpressure sources: calls and outbound buffer.
+    private var mayRead: Bool {
+        inFlight.count < core.configuration.maxInFlightCalls && waiting.isEmpty
+            && outboundWritable && pendingFrames.isEmpty
+    }
+
+    /// Handles the frames held back, then reads again, as far as both
+    /// backpressure sources allow.
+    private func resumeInbound(_ context: ChannelHandlerContext) {
+        handlePendingFrames(context)
+        guard readHeld, mayRead else { return }
+        readHeld = false
+        restartReceiveClock(context)
+        context.read()
+    }
+
+    /// Starts waiting calls while there are free in-flight slots and room
+    /// in the outbound buffer for their responses.
+    private func startWaitingCalls(_ context: ChannelHandlerContext) {
+        while inFlight.count < core.configuration.maxInFlightCalls, outboundWritable, let next = waiting.popFirst() {
+            start(next, context: context)
+        }
+    }
+
+    /// Handles the frames read so far, in order, while the outbound buffer
+    /// has room and fewer than `maxInFlightCalls` calls wait; the rest wait
+    /// for a call to finish or for `channelWritabilityChanged`.
+    private func handlePendingFrames(_ context: ChannelHandlerContext) {
+        guard !handlingPendingFrames else { return }
+        handlingPendingFrames = true
+        defer { handlingPendingFrames = false }
+        while outboundWritable, waiting.count < core.configuration.maxInFlightCalls, state != .closed,
+            let body = pendingFrames.popFirst()
+        {
+            handleFrame(body, context: context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        outboundWritable = context.channel.isWritable
+        if outboundWritable {
+            // The peer read some responses: activity. Resume from a fresh
+            // event loop task, not inside the flush that reported this.
+            lastActivity = .now()
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { loopBound.value.resumeAfterOutboundDrained() }
+        } else {
+            recordBufferedOutboundBytes(context)
+            context.flush()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeAfterOutboundDrained() {
+        guard let context, state != .closed, outboundWritable else { return }
+        startWaitingCalls(context)
+        resumeInbound(context)
+        flushIfNeeded(context)
+        closeIfDrained(context)
+    }
+
+    var load: ConnectionLoad {
+        ConnectionLoad(
+            readHeld: readHeld, outboundWritable: outboundWritable, callsInFlight: inFlight.count,
+            callsWaiting: waiting.count, framesPending: pendingFrames.count, lastAcceptedCallID: lastAcceptedCallID,
+            peakBufferedOutboundBytes: peakBufferedOutboundBytes)
+    }
+
+    private func recordBufferedOutboundBytes(_ context: ChannelHandlerContext) {
+        if let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes) {
+            peakBufferedOutboundBytes = max(peakBufferedOutboundBytes, buffered)
         }
     }
 
@@ -189,10 +312,48 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         guard let context, state == .active || state == .draining else { return }
         let idleTimeout = core.configuration.idleTimeout
         let now = NIODeadline.now()
-        if inFlight.isEmpty && waiting.isEmpty && now - lastActivity >= idleTimeout {
+        // Calls held back only because the peer does not read its responses are no activity.
+        if inFlight.isEmpty && (waiting.isEmpty || !outboundWritable) && now - lastActivity >= idleTimeout {
             goAwayAndClose(context, RPCError(.unavailable, .idleTimeout, "connection idle for longer than the idle timeout"))
         } else {
             scheduleIdleCheck(at: max(lastActivity + idleTimeout, now + .milliseconds(10)), context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is PartialFrameBufferedEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard partialFrameStartedAt == nil, state != .closed else { return }
+        partialFrameStartedAt = .now()
+        scheduleReceiveCheck(context)
+    }
+
+    /// While reading is held the peer cannot finish its frame: the receive
+    /// deadline of a partial frame counts from when reading resumes.
+    private func restartReceiveClock(_ context: ChannelHandlerContext) {
+        guard partialFrameStartedAt != nil else { return }
+        partialFrameStartedAt = .now()
+        scheduleReceiveCheck(context)
+    }
+
+    private func scheduleReceiveCheck(_ context: ChannelHandlerContext) {
+        guard receiveTimer == nil, let startedAt = partialFrameStartedAt else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        receiveTimer = context.eventLoop.scheduleTask(deadline: startedAt + core.configuration.frameReceiveTimeout) {
+            loopBound.value.receiveCheck()
+        }
+    }
+
+    private func receiveCheck() {
+        receiveTimer = nil
+        guard let context, state != .closed, !readHeld, let startedAt = partialFrameStartedAt else { return }
+        if NIODeadline.now() - startedAt >= core.configuration.frameReceiveTimeout {
+            goAwayAndClose(
+                context, RPCError(.unavailable, .receiveTimeout, "a frame did not arrive completely within the receive timeout"))
+        } else {
+            scheduleReceiveCheck(context)
         }
     }
 
@@ -270,13 +431,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         guard let context, let timer = inFlight.removeValue(forKey: callID) else { return }
         timer?.cancel()
         writeResponse(callID: callID, result: result, method: method, context: context)
-        while inFlight.count < core.configuration.maxInFlightCalls, let next = waiting.popFirst() {
-            start(next, context: context)
-        }
-        if readHeld && inFlight.count < core.configuration.maxInFlightCalls && waiting.isEmpty {
-            readHeld = false
-            context.read()
-        }
+        startWaitingCalls(context)
+        resumeInbound(context)
         scheduleFlush(context)
         closeIfDrained(context)
     }
@@ -302,6 +458,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         frame.writeLengthPrefixed(into: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
+        if !outboundWritable { recordBufferedOutboundBytes(context) }
     }
 
     private func flushIfNeeded(_ context: ChannelHandlerContext) {

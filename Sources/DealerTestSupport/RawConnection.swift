@@ -8,9 +8,17 @@ public struct RawConnection: Sendable {
     public let channel: any Channel
     public let frames: AsyncStream<Rpc_V1_Frame>
 
-    public static func connect(port: Int) async throws -> RawConnection {
+    /// - Parameter reading: false makes a peer that never reads what the
+    ///   server sends (no reads, a small socket receive buffer), so the
+    ///   server's responses back up; `frames` then yields nothing.
+    public static func connect(port: Int, reading: Bool = true) async throws -> RawConnection {
         let (frames, continuation) = AsyncStream.makeStream(of: Rpc_V1_Frame.self)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if !reading {
+            bootstrap = bootstrap.channelOption(.autoRead, value: false)
+                .channelOption(.socketOption(.so_rcvbuf), value: 64 * 1024)
+        }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -29,6 +37,15 @@ public struct RawConnection: Sendable {
 
     public func send(_ frame: Rpc_V1_Frame) async throws {
         try await channel.writeAndFlush(frame.lengthPrefixed(allocator: channel.allocator))
+    }
+
+    /// Queues `frames` and flushes them without waiting for them to be
+    /// sent: for a peer that sends more than the server reads.
+    public func enqueue(_ frames: [Rpc_V1_Frame]) {
+        for frame in frames {
+            channel.write(frame.lengthPrefixed(allocator: channel.allocator), promise: nil)
+        }
+        channel.flush()
     }
 
     public func hello(version: UInt32 = 1) async throws {

@@ -69,8 +69,9 @@ public struct TestServer: Sendable {
         try await DealerConnection.connect(host: "127.0.0.1", port: port, clientName: name)
     }
 
-    public func raw() async throws -> RawConnection {
-        try await RawConnection.connect(port: port)
+    /// A raw connection; `reading: false` never reads the server's frames.
+    public func raw(reading: Bool = true) async throws -> RawConnection {
+        try await RawConnection.connect(port: port, reading: reading)
     }
 
     /// Shuts the server down and removes its database.
@@ -106,7 +107,19 @@ public enum TestMethods {
     /// Throws a non-RPC error.
     public static let crash = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Crash")
 
+    /// Answers, from the blocking pool, with a message of `Int(request.service)`
+    /// bytes (a CheckRequest whose service is that many "x"): a small request
+    /// with a large response.
+    public static let bulk = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckRequest>(service: "test.v1.Test", name: "Bulk")
+    /// `bulk` answered inline, on the connection's event loop.
+    public static let bulkInline = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckRequest>(
+        service: "test.v1.Test", name: "BulkInline")
+
     struct Oops: Error { let secret = "database password is hunter2" }
+
+    private static func bulkResponse(_ request: Health_V1_CheckRequest) -> Health_V1_CheckRequest {
+        Health_V1_CheckRequest(service: String(repeating: "x", count: Int(request.service) ?? 0))
+    }
 
     public static func table(gates: Gates) -> MethodTable {
         var table = ServiceAssembly.methodTable(servingState: ServingState())
@@ -116,6 +129,8 @@ public enum TestMethods {
         }
         table.register(echo) { _, _ in Health_V1_CheckResponse(status: .serving) }
         table.register(crash) { _, _ in throw Oops() }
+        table.register(bulk) { request, _ in bulkResponse(request) }
+        table.register(bulkInline, execution: .eventLoop) { request, _ in bulkResponse(request) }
         return table
     }
 }

@@ -56,6 +56,15 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Connections open at once; more are refused (GoAway TOO_MANY_CONNECTIONS).")
+    var maxConnections = 10_000
+
+    @Option(help: "Connections open at once from one peer IP address; more are refused.")
+    var maxConnectionsPerPeer = 1_000
+
+    @Option(help: "Seconds a frame may take to arrive once its first byte has (RECEIVE_TIMEOUT).")
+    var frameReceiveTimeout = 10
+
     func validate() throws {
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
         guard PasswordHasher.Cost(rawValue: passwordCost) != nil else {
@@ -64,6 +73,9 @@ struct DealerDaemon: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard sessionIdleMinutes > 0, sessionLifetimeHours > 0, impersonationMinutes > 0, requestLifetimeDays > 0 else {
             throw ValidationError("session, impersonation and request lifetimes must be positive")
+        }
+        guard maxConnections > 0, maxConnectionsPerPeer > 0, frameReceiveTimeout > 0 else {
+            throw ValidationError("--max-connections, --max-connections-per-peer and --frame-receive-timeout must be positive")
         }
     }
 
@@ -83,6 +95,9 @@ struct DealerDaemon: AsyncParsableCommand {
         options.services.impersonationLifetimeMs = Int64(impersonationMinutes) * 60_000
         options.services.requestLifetimeMs = Int64(requestLifetimeDays) * 86_400_000
         options.logLevel = Logger.Level(rawValue: logLevel)!
+        options.server.maxConnections = maxConnections
+        options.server.maxConnectionsPerPeer = maxConnectionsPerPeer
+        options.server.frameReceiveTimeout = .seconds(Int64(frameReceiveTimeout))
         try await DaemonRunner.run(options)
     }
 }
