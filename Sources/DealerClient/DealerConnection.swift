@@ -55,7 +55,13 @@ public final class DealerConnection: Sendable {
         }
         let hello = Rpc_V1_Frame(
             kind: .hello(Rpc_V1_Hello(protocolVersion: Rpc_V1_Frame.protocolVersion, clientName: clientName)))
-        try await channel.writeAndFlush(ClientOutbound.frame(hello.lengthPrefixed(allocator: channel.allocator)))
+        do {
+            try await channel.writeAndFlush(ClientOutbound.frame(hello.lengthPrefixed(allocator: channel.allocator)))
+        } catch {
+            // The server closed the connection at once (e.g. over its connection limits).
+            helloAck.fail(error)
+            throw RPCError(.unavailable, .connectionClosed, "\(host):\(port) closed the connection before the handshake")
+        }
         let timeout = channel.eventLoop.scheduleTask(in: connectTimeout) {
             helloAck.fail(RPCError(.unavailable, .handshakeTimeout, "no HelloAck from \(host):\(port)"))
         }

@@ -87,6 +87,11 @@ public struct TestServer: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.blockingThreads = 2
+        // Timers that guard against misbehaving peers are far longer than any
+        // test's own steps, so a loaded machine that stalls the event loops
+        // for seconds cannot trip them; tests of those timers set their own.
+        configuration.handshakeTimeout = .seconds(120)
+        configuration.frameReceiveTimeout = .seconds(120)
         configure(&configuration)
         return configuration
     }

@@ -1,4 +1,6 @@
 import DealerProtocol
+import DealerServices
+import Logging
 import NIOCore
 import Testing
 
@@ -10,8 +12,12 @@ struct ServerLifetimeTests {
     @Test("a server dropped without shutdown is released without crashing the process")
     func droppedWithoutShutdown() async throws {
         // Deliberately not scoped: this is what a test that gives up early leaves behind.
-        var server: TestServer? = try await TestServer.start()
-        weak let released = server?.server
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        var server: RPCServer? = try await RPCServer.start(
+            configuration: configuration, methods: ServiceAssembly.methodTable(servingState: ServingState()),
+            logger: Logger(label: "dropped-server"))
+        weak let released = server
         #expect(released != nil)
         server = nil
         // Its deinit ran (and, with a promise inside, used to trap in debug builds).
