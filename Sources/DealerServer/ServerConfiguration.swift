@@ -22,6 +22,19 @@ public struct ServerConfiguration: Sendable {
     public var blockingThreads: Int = 4
     /// The name sent in HelloAck.
     public var serverName: String = "dealerd"
+    /// Calls that may wait for a storage worker, server-wide, beyond the
+    /// `blockingThreads` running; more are answered RESOURCE_EXHAUSTED `BUSY`.
+    public var maxStorageQueue: Int = 1024
+    /// Calls one connection may have in the storage lane at once (waiting or
+    /// running); more are answered `BUSY`. Each also holds an in-flight slot,
+    /// so a value at or above `maxInFlightCalls` (the default) never triggers.
+    public var maxStorageQueuePerConnection: Int = 64
+    /// Calls that may wait for a password-hashing worker, server-wide, beyond
+    /// the ones running (the services' `maxConcurrentHashes`); more are `BUSY`.
+    public var maxHashingQueue: Int = 32
+    /// Calls one connection may have in the hashing lane at once (waiting or
+    /// running); more are answered `BUSY`.
+    public var maxHashingQueuePerConnection: Int = 8
 
     public init() {}
 }
