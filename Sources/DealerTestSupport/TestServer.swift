@@ -87,6 +87,11 @@ public struct TestServer: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.blockingThreads = 2
+        // Sync tests running in parallel (the decoder fuzz tests) can hold every
+        // thread of the concurrency pool for seconds on a loaded 2-core machine,
+        // so a client task may send its Hello late. Tests of the handshake
+        // timeout set their own.
+        configuration.handshakeTimeout = .seconds(60)
         configure(&configuration)
         return configuration
     }

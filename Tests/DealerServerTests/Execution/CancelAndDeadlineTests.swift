@@ -13,10 +13,7 @@ struct CancelAndDeadlineTests {
         try await withServicesTestServer(
             services: { $0.maxConcurrentHashes = 1 }, configure: { $0.blockingThreads = 1 }, gates: gates
         ) { server in
-            let connection = try await server.connect()
-            let account = try await connection.signUpAndLogin(name: "Acme", login: "admin")
-            await connection.close()
-
+            let account = try await server.signUpAdmin()
             let raw = try await server.raw()
             var frames = try await raw.handshake()
             // Hold the only worker of each lane: every write below waits in a queue.

@@ -14,10 +14,7 @@ struct LaneTests {
         try await withServicesTestServer(
             services: { $0.maxConcurrentHashes = 2 }, configure: { $0.maxHashingQueuePerConnection = 32 }, gates: gates
         ) { server in
-            let connection = try await server.connect()
-            let account = try await connection.signUpAndLogin(name: "Acme", login: "admin")
-            await connection.close()
-
+            let account = try await server.signUpAdmin()
             let raw = try await server.raw()
             var frames = try await raw.handshake()
             // Both hashing workers busy: the logins below queue in the hashing lane.
