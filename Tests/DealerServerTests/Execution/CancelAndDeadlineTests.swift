@@ -118,7 +118,8 @@ struct CancelAndDeadlineTests {
                 await gates.arrived("held")
                 try await raw.send(.cancel(1))
             case .deadline:
-                try await raw.send(.wait(1, on: "held", timeoutMs: 1000))
+                // Long enough for the worker to start it first, even on a loaded machine.
+                try await raw.send(.wait(1, on: "held", timeoutMs: 5000))
                 await gates.arrived("held")
             }
             let early1 = await frames.nextResponse()
