@@ -162,6 +162,8 @@ let package = Package(
                 "DealerServer",
                 "DealerClient",
                 "DealerTestSupport",
+                "DealerServices",
+                "DealerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -61,6 +61,7 @@ extension RPCError {
         public static let invalidPageToken: Reason = "INVALID_PAGE_TOKEN"
         public static let receiveTimeout: Reason = "RECEIVE_TIMEOUT"
         public static let tooManyConnections: Reason = "TOO_MANY_CONNECTIONS"
+        public static let busy: Reason = "BUSY"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

@@ -2,49 +2,101 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Runs blocking handler work off the event loops, in batches.
+/// One execution lane: a fixed number of worker threads and a bounded FIFO
+/// queue of calls waiting for them.
 ///
-/// Event loops enqueue jobs; a worker thread drains every job queued so far
-/// in one wake-up, and hands the results back with one `execute` per event
-/// loop per batch, not one thread hop per call.
+/// A worker takes one job at a time and posts its result to the job's
+/// `CompletionMailbox` as soon as the handler returns, so no finished call
+/// waits for other work. A job still in the queue can be withdrawn
+/// (`cancel`); a job whose deadline passed while it waited is dropped when a
+/// worker reaches it. Either way its work never runs.
 final class BlockingExecutor: Sendable {
     struct Job: Sendable {
-        let eventLoop: any EventLoop
         /// Past this, the work is skipped and the job fails with DEADLINE_EXCEEDED.
         let deadline: NIODeadline?
         let work: @Sendable () throws -> [UInt8]
-        /// Runs on `eventLoop`.
+        /// Where `completion` runs.
+        let mailbox: CompletionMailbox
+        /// Runs on the mailbox's event loop, once, unless the job was cancelled.
         let completion: @Sendable (Result<[UInt8], any Error>) -> Void
     }
 
-    private struct Queue {
-        var jobs = CircularBuffer<Job>(initialCapacity: 256)
-        var activeWorkers = 0
+    /// Names a submitted job, to withdraw it while it still waits.
+    struct Ticket: Hashable, Sendable {
+        fileprivate let number: UInt64
     }
 
-    private let pool: NIOThreadPool
-    private let threads: Int
-    private let queue = Mutex(Queue())
-    /// Most jobs one worker takes at once; the rest stay for other workers.
-    private static let batchLimit = 64
+    private struct State {
+        /// Tickets in arrival order; withdrawn ones stay until skipped or compacted.
+        var order = CircularBuffer<UInt64>(initialCapacity: 64)
+        var waiting: [UInt64: Job] = [:]
+        var nextTicket: UInt64 = 0
+        var activeWorkers = 0
+        var statistics = LaneStatistics(
+            waiting: 0, peakWaiting: 0, running: 0, rejected: 0, droppedBeforeStart: 0, completed: 0)
+    }
 
-    init(threads: Int) {
+    let name: String
+    let threads: Int
+    /// Calls that may wait beyond the ones running on the `threads` workers.
+    let maxQueueLength: Int
+    private let pool: NIOThreadPool
+    private let state = Mutex(State())
+
+    init(name: String, threads: Int, maxQueueLength: Int) {
+        self.name = name
         self.threads = max(1, threads)
+        self.maxQueueLength = max(0, maxQueueLength)
         self.pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
     }
 
-    func submit(_ job: Job) {
-        let startWorker = queue.withLock { queue in
-            queue.jobs.append(job)
-            guard queue.activeWorkers < threads else { return false }
-            queue.activeWorkers += 1
+    /// Queues `job`, or returns nil without queueing it when the lane already
+    /// holds `threads + maxQueueLength` calls (running or waiting).
+    func submit(_ job: Job) -> Ticket? {
+        let admitted: (ticket: UInt64, startWorker: Bool)? = state.withLock { state in
+            guard state.statistics.running + state.waiting.count < threads + maxQueueLength else {
+                state.statistics.rejected += 1
+                return nil
+            }
+            state.nextTicket += 1
+            let ticket = state.nextTicket
+            state.order.append(ticket)
+            state.waiting[ticket] = job
+            state.statistics.peakWaiting = max(state.statistics.peakWaiting, state.waiting.count)
+            guard state.activeWorkers < threads else { return (ticket, false) }
+            state.activeWorkers += 1
+            return (ticket, true)
+        }
+        guard let admitted else { return nil }
+        if admitted.startWorker {
+            // Also runs when the pool is shutting down (state .cancelled): the
+            // queued jobs belong to calls that are still owed an answer.
+            pool.submit { [self] _ in work() }
+        }
+        return Ticket(number: admitted.ticket)
+    }
+
+    /// Withdraws a job that no worker has taken yet. Returns false when it
+    /// has started (or finished): then its completion runs as usual.
+    func cancel(_ ticket: Ticket) -> Bool {
+        state.withLock { state in
+            guard state.waiting.removeValue(forKey: ticket.number) != nil else { return false }
+            state.statistics.droppedBeforeStart += 1
+            // Keep withdrawn tickets from piling up while every worker is busy.
+            if state.order.count > 2 * state.waiting.count + 64 {
+                let live = state.order.filter { state.waiting[$0] != nil }
+                state.order = CircularBuffer(live)
+            }
             return true
         }
-        if startWorker {
-            // Also run when the pool is shutting down (state .cancelled): the
-            // queued jobs belong to calls that are still owed an answer.
-            pool.submit { [self] _ in drain() }
+    }
+
+    var statistics: LaneStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.waiting = state.waiting.count
+            return statistics
         }
     }
 
@@ -54,41 +106,42 @@ final class BlockingExecutor: Sendable {
         pool.shutdownGracefully { _ in }
     }
 
-    private func drain() {
-        while true {
-            let batch: [Job] = queue.withLock { queue in
-                guard !queue.jobs.isEmpty else {
-                    queue.activeWorkers -= 1
-                    return []
-                }
-                // Share the backlog with the other workers that are running.
-                let share = max(1, min(Self.batchLimit, queue.jobs.count / max(1, queue.activeWorkers)))
-                var batch: [Job] = []
-                batch.reserveCapacity(share)
-                for _ in 0..<share { batch.append(queue.jobs.removeFirst()) }
-                return batch
+    /// One worker: takes the oldest waiting job, runs it, posts its result, repeats.
+    private func work() {
+        var finishedOne = false
+        while let (job, expired) = take(afterFinishing: finishedOne) {
+            let result: Result<[UInt8], any Error>
+            if expired {
+                // Past its deadline while it waited: answered, never run.
+                result = .failure(CallErrors.deadlineExceeded)
+                finishedOne = false
+            } else {
+                result = Result { try job.work() }
+                finishedOne = true
             }
-            if batch.isEmpty { return }
-            run(batch)
+            let completion = job.completion
+            job.mailbox.post { completion(result) }
         }
     }
 
-    private func run(_ batch: [Job]) {
-        var completions: [ObjectIdentifier: (any EventLoop, [@Sendable () -> Void])] = [:]
-        for job in batch {
-            let result: Result<[UInt8], any Error>
-            if let deadline = job.deadline, deadline <= .now() {
-                result = .failure(CallErrors.deadlineExceeded)
-            } else {
-                result = Result { try job.work() }
+    /// The next job for a worker, and whether its deadline passed while it waited.
+    private func take(afterFinishing finishedOne: Bool) -> (Job, expired: Bool)? {
+        state.withLock { state in
+            if finishedOne {
+                state.statistics.running -= 1
+                state.statistics.completed += 1
             }
-            let completion = job.completion
-            completions[ObjectIdentifier(job.eventLoop), default: (job.eventLoop, [])].1.append { completion(result) }
-        }
-        for (eventLoop, callbacks) in completions.values {
-            eventLoop.execute {
-                for callback in callbacks { callback() }
+            while let ticket = state.order.popFirst() {
+                guard let job = state.waiting.removeValue(forKey: ticket) else { continue }
+                if let deadline = job.deadline, deadline <= .now() {
+                    state.statistics.droppedBeforeStart += 1
+                    return (job, true)
+                }
+                state.statistics.running += 1
+                return (job, false)
             }
+            state.activeWorkers -= 1
+            return nil
         }
     }
 }

@@ -96,6 +96,9 @@ public final class RPCServer: Service, Sendable {
         return server
     }
 
+    /// The counters of the storage and hashing lanes, for monitoring and tests.
+    public var executionStatistics: ExecutionStatistics { core.executionStatistics }
+
     /// Runs until graceful shutdown is signalled (ServiceLifecycle), then shuts down.
     public func run() async throws {
         try? await gracefulShutdown()
@@ -129,7 +132,7 @@ public final class RPCServer: Service, Sendable {
         }
         try? await closed.get()
         timeout.cancel()
-        core.executor.beginShutdown()
+        core.beginShutdown()
         logger.info("shut down")
         let waiters = shutdownState.withLock { state -> [CheckedContinuation<Void, Never>] in
             defer { state = .stopped }

@@ -33,6 +33,19 @@ public struct ServerConfiguration: Sendable {
     /// Bytes of responses queued for a connection above which the server
     /// stops reading it until the queue is below the low mark again.
     public var writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 64 * 1024, high: 256 * 1024)
+    /// Calls that may wait for a storage worker, server-wide, beyond the
+    /// `blockingThreads` running; more are answered RESOURCE_EXHAUSTED `BUSY`.
+    public var maxStorageQueue: Int = 1024
+    /// Calls one connection may have in the storage lane at once (waiting or
+    /// running); more are answered `BUSY`. Each also holds an in-flight slot,
+    /// so a value at or above `maxInFlightCalls` (the default) never triggers.
+    public var maxStorageQueuePerConnection: Int = 64
+    /// Calls that may wait for a password-hashing worker, server-wide, beyond
+    /// the ones running (the services' `maxConcurrentHashes`); more are `BUSY`.
+    public var maxHashingQueue: Int = 32
+    /// Calls one connection may have in the hashing lane at once (waiting or
+    /// running); more are answered `BUSY`.
+    public var maxHashingQueuePerConnection: Int = 8
 
     public init() {}
 }

@@ -20,8 +20,8 @@ struct DrainConnectionEvent: Sendable {}
 /// wait in `pendingFrames`.
 ///
 /// Runs entirely on the connection's event loop. Handlers marked
-/// `.eventLoop` are answered inline; the others go to the `BlockingExecutor`
-/// and come back to this loop.
+/// `.eventLoop` are answered inline; the others go to their lane (storage or
+/// hashing `BlockingExecutor`) and come back to this loop.
 final class ServerConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -38,10 +38,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private let core: ServerCore
     private var logger: Logger
     private var state = State.awaitingHello
-    /// Calls handed to the executor, with their deadline timers.
-    private var inFlight: [UInt64: Scheduled<Void>?] = [:]
+    /// Calls holding an in-flight slot, by serial: queued in or running on a
+    /// lane. One answered early (Cancel, deadline) keeps its slot until its
+    /// handler returns, so cancelled work cannot pile up behind the limit.
+    private var inFlight: [UInt64: Call] = [:]
     /// Accepted calls waiting for a free in-flight slot.
-    private var waiting = CircularBuffer<Rpc_V1_Request>()
+    private var waiting = CircularBuffer<Call>()
+    /// The serial of every accepted call not answered yet, by call id.
+    private var unanswered: [UInt64: UInt64] = [:]
+    private var lastSerial: UInt64 = 0
+    /// This connection's calls in each lane (waiting or running), by lane.
+    private var callsInLane: [ObjectIdentifier: Int] = [:]
+    private var mailbox: CompletionMailbox?
     private var lastAcceptedCallID: UInt64 = 0
     private var readHeld = false
     private var needsFlush = false
@@ -104,9 +112,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         handshakeTimer?.cancel()
         idleTimer?.cancel()
         receiveTimer?.cancel()
-        for timer in inFlight.values { timer?.cancel() }
-        inFlight.removeAll()
-        waiting.removeAll()
+        dropCalls()
         pendingFrames.removeAll()
         context.fireChannelInactive()
     }
@@ -359,82 +365,183 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Calls
 
+    /// One accepted call, from its Request until it is answered or, once
+    /// handed to a lane, until its handler returns.
+    private struct Call {
+        /// Unique on this connection (call ids may be reused once answered).
+        let serial: UInt64
+        let request: Rpc_V1_Request
+        /// From `timeout_ms`, counted from when the Request was read.
+        let deadline: NIODeadline?
+        var timer: Scheduled<Void>?
+        var lane: BlockingExecutor?
+        var ticket: BlockingExecutor.Ticket?
+        /// Answered early (Cancel or deadline) while its handler runs.
+        var answered = false
+    }
+
     private func receiveRequest(_ request: Rpc_V1_Request, context: ChannelHandlerContext) {
         guard state == .active else {
             writeResponse(callID: request.callID, result: .failure(CallErrors.shuttingDown), method: request.method, context: context)
             return
         }
-        if inFlight[request.callID] != nil || waiting.contains(where: { $0.callID == request.callID }) {
+        guard unanswered[request.callID] == nil else {
             goAwayAndClose(
                 context, RPCError(.invalidArgument, .duplicateCallID, "call id \(request.callID) is already in flight"))
             return
         }
         lastAcceptedCallID = max(lastAcceptedCallID, request.callID)
+        lastSerial += 1
+        let deadline = request.timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(request.timeoutMs)) : nil
+        var call = Call(serial: lastSerial, request: request, deadline: deadline)
+        unanswered[request.callID] = call.serial
         if inFlight.count >= core.configuration.maxInFlightCalls {
-            waiting.append(request)
+            if let deadline { call.timer = scheduleDeadline(of: call.serial, at: deadline, context: context) }
+            waiting.append(call)
         } else {
-            start(request, context: context)
+            start(call, context: context)
         }
     }
 
-    private func start(_ request: Rpc_V1_Request, context: ChannelHandlerContext) {
+    /// Runs a call inline, or hands it to its lane, taking an in-flight slot;
+    /// answers at once when it cannot run (unknown method, past its deadline,
+    /// lane full).
+    private func start(_ call: Call, context: ChannelHandlerContext) {
+        var call = call
+        let request = call.request
         guard let handler = core.methods.handler(for: request.method) else {
             let error =
                 core.methods.declaredPaths.contains(request.method)
                 ? CallErrors.notImplemented(request.method) : CallErrors.unknownMethod(request.method)
-            writeResponse(callID: request.callID, result: .failure(error), method: request.method, context: context)
+            answer(call, .failure(error), context: context)
             return
         }
         let callContext = CallContext(
             callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger)
         let payload = request.payload
-        switch handler.execution {
-        case .eventLoop:
-            let result = Result { try handler.invoke(payload: payload, context: callContext) }
-            writeResponse(callID: request.callID, result: result, method: request.method, context: context)
-        case .blocking:
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let callID = request.callID
-            var deadline: NIODeadline? = nil
-            var timer: Scheduled<Void>? = nil
-            if request.timeoutMs > 0 {
-                let expiry = NIODeadline.now() + .milliseconds(Int64(request.timeoutMs))
-                deadline = expiry
-                timer = context.eventLoop.scheduleTask(deadline: expiry) {
-                    loopBound.value.finish(callID, method: callContext.method, result: .failure(CallErrors.deadlineExceeded))
-                }
-            }
-            inFlight[callID] = timer
-            core.executor.submit(
-                BlockingExecutor.Job(
-                    eventLoop: context.eventLoop,
-                    deadline: deadline,
-                    work: { try handler.invoke(payload: payload, context: callContext) },
-                    completion: { result in loopBound.value.finish(callID, method: callContext.method, result: result) }
-                ))
+        guard let lane = core.lane(for: handler.execution) else {
+            answer(call, Result { try handler.invoke(payload: payload, context: callContext) }, context: context)
+            return
         }
+        if let deadline = call.deadline, deadline <= .now() {
+            answer(call, .failure(CallErrors.deadlineExceeded), context: context)
+            return
+        }
+        let limit = core.perConnectionLimit(of: lane)
+        guard callsInLane[ObjectIdentifier(lane), default: 0] < limit else {
+            refuseBusy(call, CallErrors.connectionLaneFull(lane.name, limit: limit), context: context)
+            return
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let serial = call.serial
+        let job = BlockingExecutor.Job(
+            deadline: call.deadline,
+            work: { try handler.invoke(payload: payload, context: callContext) },
+            mailbox: mailbox(for: context),
+            completion: { result in loopBound.value.finish(serial, result: result) })
+        guard let ticket = lane.submit(job) else {
+            refuseBusy(call, CallErrors.laneFull(lane.name), context: context)
+            return
+        }
+        call.lane = lane
+        call.ticket = ticket
+        if call.timer == nil, let deadline = call.deadline {
+            call.timer = scheduleDeadline(of: serial, at: deadline, context: context)
+        }
+        callsInLane[ObjectIdentifier(lane), default: 0] += 1
+        inFlight[serial] = call
     }
 
     private func cancelCall(_ callID: UInt64, context: ChannelHandlerContext) {
-        if let index = waiting.firstIndex(where: { $0.callID == callID }) {
-            let request = waiting.remove(at: index)
-            writeResponse(callID: callID, result: .failure(CallErrors.cancelled), method: request.method, context: context)
-            flushIfNeeded(context)
-            return
-        }
-        finish(callID, method: "", result: .failure(CallErrors.cancelled))
+        // A Cancel for an unknown or already answered call is ignored.
+        guard let serial = unanswered[callID] else { return }
+        giveUp(serial, CallErrors.cancelled, context: context)
     }
 
-    /// Answers an in-flight call once: by its result, its deadline or a Cancel,
-    /// whichever comes first; later outcomes of the same call are dropped.
-    private func finish(_ callID: UInt64, method: String, result: Result<[UInt8], any Error>) {
-        guard let context, let timer = inFlight.removeValue(forKey: callID) else { return }
-        timer?.cancel()
-        writeResponse(callID: callID, result: result, method: method, context: context)
+    /// Answers a call with `error` (Cancel, deadline) if it is not answered
+    /// yet. A call that has not started never runs and frees its slot now; a
+    /// running one keeps its slot until its handler returns.
+    private func giveUp(_ serial: UInt64, _ error: RPCError, context: ChannelHandlerContext) {
+        if var call = inFlight[serial] {
+            guard !call.answered else { return }
+            if let lane = call.lane, let ticket = call.ticket, lane.cancel(ticket) {
+                inFlight.removeValue(forKey: serial)
+                callsInLane[ObjectIdentifier(lane), default: 1] -= 1
+                answer(call, .failure(error), context: context)
+                advance(context)
+            } else {
+                call.answered = true
+                inFlight[serial] = call
+                answer(call, .failure(error), context: context)
+                scheduleFlush(context)
+            }
+        } else if let index = waiting.firstIndex(where: { $0.serial == serial }) {
+            let call = waiting.remove(at: index)
+            answer(call, .failure(error), context: context)
+            advance(context)
+        }
+    }
+
+    /// A lane's result for a call: answers it unless it was answered early,
+    /// and frees its slot.
+    private func finish(_ serial: UInt64, result: Result<[UInt8], any Error>) {
+        guard let context, let call = inFlight.removeValue(forKey: serial) else { return }
+        if let lane = call.lane { callsInLane[ObjectIdentifier(lane), default: 1] -= 1 }
+        if !call.answered { answer(call, result, context: context) }
+        advance(context)
+    }
+
+    /// Starts waiting calls while slots (and the outbound buffer) allow,
+    /// handles held-back frames and reads again as far as backpressure
+    /// allows, flushes, and closes a drained connection.
+    private func advance(_ context: ChannelHandlerContext) {
         startWaitingCalls(context)
         resumeInbound(context)
         scheduleFlush(context)
         closeIfDrained(context)
+    }
+
+    /// The one Response of a call.
+    private func answer(_ call: Call, _ result: Result<[UInt8], any Error>, context: ChannelHandlerContext) {
+        call.timer?.cancel()
+        unanswered.removeValue(forKey: call.request.callID)
+        writeResponse(callID: call.request.callID, result: result, method: call.request.method, context: context)
+    }
+
+    private func refuseBusy(_ call: Call, _ error: RPCError, context: ChannelHandlerContext) {
+        logger.debug(
+            "call refused: lane full",
+            metadata: ["call_id": "\(call.request.callID)", "method": "\(call.request.method)", "reason": "\(error.message)"])
+        answer(call, .failure(error), context: context)
+    }
+
+    private func scheduleDeadline(of serial: UInt64, at deadline: NIODeadline, context: ChannelHandlerContext) -> Scheduled<Void> {
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        return context.eventLoop.scheduleTask(deadline: deadline) {
+            let handler = loopBound.value
+            if let context = handler.context { handler.giveUp(serial, CallErrors.deadlineExceeded, context: context) }
+        }
+    }
+
+    private func mailbox(for context: ChannelHandlerContext) -> CompletionMailbox {
+        if let mailbox { return mailbox }
+        let created = core.mailbox(for: context.eventLoop)
+        mailbox = created
+        return created
+    }
+
+    /// The connection is gone: withdraw its queued work (it never runs) and
+    /// forget its calls; results of running handlers are dropped.
+    private func dropCalls() {
+        for call in inFlight.values {
+            call.timer?.cancel()
+            if let lane = call.lane, let ticket = call.ticket { _ = lane.cancel(ticket) }
+        }
+        for call in waiting { call.timer?.cancel() }
+        inFlight.removeAll()
+        waiting.removeAll()
+        unanswered.removeAll()
+        callsInLane.removeAll()
     }
 
     // MARK: Writing

@@ -1,14 +1,58 @@
 import DealerServices
+import NIOCore
+import Synchronization
 
 /// What every connection of a server shares.
 final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let methods: MethodTable
-    let executor: BlockingExecutor
+    /// `HandlerExecution.blocking` handlers: storage and other blocking work.
+    let storageLane: BlockingExecutor
+    /// `HandlerExecution.hashing` handlers: password hashing.
+    let hashingLane: BlockingExecutor
+    private let mailboxes = Mutex<[ObjectIdentifier: CompletionMailbox]>([:])
 
     init(configuration: ServerConfiguration, methods: MethodTable) {
         self.configuration = configuration
         self.methods = methods
-        self.executor = BlockingExecutor(threads: configuration.blockingThreads)
+        self.storageLane = BlockingExecutor(
+            name: "storage", threads: configuration.blockingThreads, maxQueueLength: configuration.maxStorageQueue)
+        self.hashingLane = BlockingExecutor(
+            name: "hashing", threads: methods.hashingLaneThreads, maxQueueLength: configuration.maxHashingQueue)
+    }
+
+    /// The lane of a handler that runs off the event loop.
+    func lane(for execution: HandlerExecution) -> BlockingExecutor? {
+        switch execution {
+        case .eventLoop: nil
+        case .blocking: storageLane
+        case .hashing: hashingLane
+        }
+    }
+
+    /// Calls of one connection a lane may hold at once (waiting or running).
+    func perConnectionLimit(of lane: BlockingExecutor) -> Int {
+        lane === hashingLane ? configuration.maxHashingQueuePerConnection : configuration.maxStorageQueuePerConnection
+    }
+
+    /// The mailbox through which workers hand results back to `eventLoop`.
+    func mailbox(for eventLoop: any EventLoop) -> CompletionMailbox {
+        mailboxes.withLock { mailboxes in
+            let key = ObjectIdentifier(eventLoop)
+            if let mailbox = mailboxes[key] { return mailbox }
+            let mailbox = CompletionMailbox(eventLoop: eventLoop)
+            mailboxes[key] = mailbox
+            return mailbox
+        }
+    }
+
+    var executionStatistics: ExecutionStatistics {
+        ExecutionStatistics(storage: storageLane.statistics, hashing: hashingLane.statistics)
+    }
+
+    /// Lets the worker threads of both lanes exit once their current work is done.
+    func beginShutdown() {
+        storageLane.beginShutdown()
+        hashingLane.beginShutdown()
     }
 }

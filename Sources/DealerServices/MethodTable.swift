@@ -6,9 +6,14 @@ public enum HandlerExecution: Sendable {
     /// On the connection's event loop, inline: only for work answered from
     /// memory that never blocks (Health/Check, cached lookups).
     case eventLoop
-    /// On a worker thread of the server's blocking pool (storage, password
-    /// hashing). Calls are handed to the pool and answered in batches.
+    /// On a worker of the server's storage lane (`--blocking-threads`):
+    /// storage and other blocking work. Answered as soon as the handler returns.
     case blocking
+    /// On a worker of the server's small password-hashing lane
+    /// (`MethodTable.hashingLaneThreads` workers, its own bounded queue), so
+    /// hashing never holds a storage worker. For every method that hashes or
+    /// verifies a password.
+    case hashing
 }
 
 /// What a handler knows about the call it serves.
@@ -75,6 +80,9 @@ public struct MethodTable: Sendable {
     /// Paths of the contract that have no handler yet: answered UNIMPLEMENTED
     /// with reason NOT_IMPLEMENTED (unknown paths get UNKNOWN_METHOD).
     public private(set) var declaredPaths: Set<String> = []
+    /// Workers of the server's hashing lane: how many `.hashing` handlers run
+    /// at once (each Argon2id hash takes 64 MiB at the interactive cost).
+    public var hashingLaneThreads = 2
 
     public init() {}
 

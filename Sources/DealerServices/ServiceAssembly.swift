@@ -17,6 +17,7 @@ public enum ServiceAssembly {
                 + Client_V1_ClientService.allMethodPaths)
         HealthService(state: servingState, services: serviceNames).register(into: &table)
         if let environment {
+            table.hashingLaneThreads = max(1, environment.configuration.maxConcurrentHashes)
             AuthService(environment: environment).register(into: &table)
             DealerService(environment: environment).register(into: &table)
             ClientService(environment: environment).register(into: &table)

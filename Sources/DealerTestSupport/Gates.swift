@@ -34,6 +34,11 @@ public final class Gates: Sendable {
         for waiter in waiters { waiter.signal() }
     }
 
+    /// How many handlers have reached gate `name` so far.
+    public func arrivals(_ name: String) -> Int {
+        state.withLock { $0[name]?.arrived ?? 0 }
+    }
+
     /// Returns once `count` handlers have reached gate `name`.
     public func arrived(_ name: String, count: Int = 1) async {
         await withCheckedContinuation { continuation in

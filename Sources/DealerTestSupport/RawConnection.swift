@@ -48,6 +48,14 @@ public struct RawConnection: Sendable {
         channel.flush()
     }
 
+    /// Sends `frames` in one write, so the server reads them together (one
+    /// TCP segment on loopback) even when it stops reading after the first.
+    public func send(_ frames: [Rpc_V1_Frame]) async throws {
+        var buffer = channel.allocator.buffer(capacity: 256)
+        for frame in frames { frame.writeLengthPrefixed(into: &buffer) }
+        try await channel.writeAndFlush(buffer)
+    }
+
     public func hello(version: UInt32 = 1) async throws {
         try await send(Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: version, clientName: "raw"))))
     }
@@ -63,12 +71,14 @@ public struct RawConnection: Sendable {
 
     /// Sends a Request frame for `method` carrying `request`.
     public func call(
-        _ callID: UInt64, _ method: String, _ request: some ProtoMessage = Health_V1_CheckRequest(), timeoutMs: UInt32 = 0
+        _ callID: UInt64, _ method: String, _ request: some ProtoMessage = Health_V1_CheckRequest(), token: String = "",
+        timeoutMs: UInt32 = 0
     ) async throws {
         try await send(
             .request(
                 Rpc_V1_Request(
-                    callID: callID, method: method, timeoutMs: timeoutMs, payload: request.serializedBytes())))
+                    callID: callID, method: method, sessionToken: token, timeoutMs: timeoutMs,
+                    payload: request.serializedBytes())))
     }
 
     public struct HandshakeFailed: Error {}

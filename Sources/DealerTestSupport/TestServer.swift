@@ -40,10 +40,12 @@ public struct TestServer: Sendable {
     }
 
     /// Every service over a fresh database, with cheap password hashing and a
-    /// manual clock. Tests use `withServicesTestServer`, which also stops it.
+    /// manual clock; with `gates`, the `TestMethods` too. Tests use
+    /// `withServicesTestServer`, which also stops it.
     static func withServices(
         services: (inout ServicesConfiguration) -> Void = { _ in },
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        gates: Gates? = nil,
         logger: Logger? = nil
     ) async throws -> TestServer {
         let directory = FileManager.default.temporaryDirectory
@@ -55,9 +57,11 @@ public struct TestServer: Sendable {
         let clock = ManualClock()
         let environment = ServiceEnvironment(store: store, clock: clock, configuration: servicesConfiguration)
         let servingState = ServingState()
+        var methods = ServiceAssembly.methodTable(servingState: servingState, environment: environment)
+        if let gates { TestMethods.register(into: &methods, gates: gates) }
         let server = try await RPCServer.start(
             configuration: configuration(configure),
-            methods: ServiceAssembly.methodTable(servingState: servingState, environment: environment),
+            methods: methods,
             servingState: servingState,
             logger: logger ?? quietLogger())
         return TestServer(
@@ -111,6 +115,9 @@ public enum TestMethods {
     public static let echo = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Echo")
     /// Throws a non-RPC error.
     public static let crash = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Crash")
+    /// Like `wait`, but on the hashing lane (`HandlerExecution.hashing`), to hold its workers.
+    public static let hashingWait = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(
+        service: "test.v1.Test", name: "HashingWait")
 
     /// Answers, from the blocking pool, with a message of `Int(request.service)`
     /// bytes (a CheckRequest whose service is that many "x"): a small request
@@ -128,7 +135,17 @@ public enum TestMethods {
 
     public static func table(gates: Gates) -> MethodTable {
         var table = ServiceAssembly.methodTable(servingState: ServingState())
+        register(into: &table, gates: gates)
+        return table
+    }
+
+    /// Adds the test methods to `table` (a services table, for instance).
+    public static func register(into table: inout MethodTable, gates: Gates) {
         table.register(wait) { request, _ in
+            gates.wait(request.service)
+            return Health_V1_CheckResponse(status: .serving)
+        }
+        table.register(hashingWait, execution: .hashing) { request, _ in
             gates.wait(request.service)
             return Health_V1_CheckResponse(status: .serving)
         }
@@ -136,6 +153,5 @@ public enum TestMethods {
         table.register(crash) { _, _ in throw Oops() }
         table.register(bulk) { request, _ in bulkResponse(request) }
         table.register(bulkInline, execution: .eventLoop) { request, _ in bulkResponse(request) }
-        return table
     }
 }

@@ -16,14 +16,16 @@ public func withTestServer<Result>(
 
 /// Runs `body` against a live server with every service over a fresh
 /// SQLite database (cheap password hashing, a manual clock), and shuts it
-/// down and removes the database on every path out of `body`.
+/// down and removes the database on every path out of `body`. With `gates`,
+/// the `TestMethods` (Wait, HashingWait, Echo, Crash) are served too.
 public func withServicesTestServer<Result>(
     services: (inout ServicesConfiguration) -> Void = { _ in },
     configure: (inout ServerConfiguration) -> Void = { _ in },
+    gates: Gates? = nil,
     logger: Logger? = nil,
     _ body: (TestServer) async throws -> Result
 ) async throws -> Result {
-    let server = try await TestServer.withServices(services: services, configure: configure, logger: logger)
+    let server = try await TestServer.withServices(services: services, configure: configure, gates: gates, logger: logger)
     return try await server.scoped(body)
 }
 

@@ -29,8 +29,23 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Calls run at once per connection before the server stops reading it.")
     var maxInFlight = 64
 
-    @Option(help: "Threads for blocking work (storage, password hashing).")
+    @Option(help: "Threads of the storage lane (storage and other blocking work).")
     var blockingThreads = 4
+
+    @Option(help: "Threads of the password-hashing lane: hashes computed at once (64 MiB each at interactive cost).")
+    var hashingThreads = 2
+
+    @Option(help: "Calls that may wait for a storage thread, server-wide; more are answered RESOURCE_EXHAUSTED BUSY.")
+    var maxStorageQueue = 1024
+
+    @Option(help: "Calls one connection may have in the storage lane at once (waiting or running); more are BUSY.")
+    var maxStorageQueuePerConnection = 64
+
+    @Option(help: "Calls that may wait for a hashing thread, server-wide; more are answered RESOURCE_EXHAUSTED BUSY.")
+    var maxHashingQueue = 32
+
+    @Option(help: "Calls one connection may have in the hashing lane at once (waiting or running); more are BUSY.")
+    var maxHashingQueuePerConnection = 8
 
     @Option(help: "Seconds a connection may stay idle before it is closed.")
     var idleTimeout = 300
@@ -71,6 +86,15 @@ struct DealerDaemon: AsyncParsableCommand {
             throw ValidationError("--password-cost is interactive or minimal")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard blockingThreads >= 1, hashingThreads >= 1 else {
+            throw ValidationError("--blocking-threads and --hashing-threads must be at least 1")
+        }
+        guard maxStorageQueue >= 0, maxHashingQueue >= 0 else {
+            throw ValidationError("--max-storage-queue and --max-hashing-queue must not be negative")
+        }
+        guard maxStorageQueuePerConnection >= 1, maxHashingQueuePerConnection >= 1 else {
+            throw ValidationError("the per-connection queue limits must be at least 1")
+        }
         guard sessionIdleMinutes > 0, sessionLifetimeHours > 0, impersonationMinutes > 0, requestLifetimeDays > 0 else {
             throw ValidationError("session, impersonation and request lifetimes must be positive")
         }
@@ -86,6 +110,11 @@ struct DealerDaemon: AsyncParsableCommand {
         options.server.maxFrameSize = maxFrameSize
         options.server.maxInFlightCalls = maxInFlight
         options.server.blockingThreads = blockingThreads
+        options.server.maxStorageQueue = maxStorageQueue
+        options.server.maxStorageQueuePerConnection = maxStorageQueuePerConnection
+        options.server.maxHashingQueue = maxHashingQueue
+        options.server.maxHashingQueuePerConnection = maxHashingQueuePerConnection
+        options.services.maxConcurrentHashes = hashingThreads
         options.server.idleTimeout = .seconds(Int64(idleTimeout))
         options.server.shutdownGracePeriod = .seconds(Int64(shutdownGrace))
         options.store = DealerStoreConfiguration(path: db, synchronous: sync == "normal" ? .normal : .full)

@@ -14,8 +14,8 @@ public struct AuthService: Sendable {
 
     public func register(into table: inout MethodTable) {
         typealias Auth = Auth_V1_AuthService
-        table.register(Auth.signUp) { request, context in try signUp(request, context) }
-        table.register(Auth.login) { request, context in try login(request, context) }
+        table.register(Auth.signUp, execution: .hashing) { request, context in try signUp(request, context) }
+        table.register(Auth.login, execution: .hashing) { request, context in try login(request, context) }
         table.registerAuthenticated(Auth.logout, .write, in: environment) { _, principal, context in
             _ = try store.revokeSession(id: principal.sessionID, now: environment.now, audit: principal.audit(context.method))
             return Auth_V1_LogoutResponse()
@@ -23,7 +23,7 @@ public struct AuthService: Sendable {
         table.registerAuthenticated(Auth.whoAmI, .read, in: environment) { _, principal, _ in
             Auth_V1_WhoAmIResponse(session: Common_V1_SessionInfo(principal))
         }
-        table.registerAuthenticated(Auth.changePassword, .write, in: environment) { request, principal, context in
+        table.registerAuthenticated(Auth.changePassword, .write, in: environment, execution: .hashing) { request, principal, context in
             try changePassword(request, principal, context)
         }
         table.registerAuthenticated(Auth.listUsers, .read, in: environment) { request, principal, _ in
@@ -33,7 +33,7 @@ public struct AuthService: Sendable {
             return Auth_V1_ListUsersResponse(
                 users: users.items.map(Common_V1_User.init), nextPageToken: PageRequest.token(users.nextCursor))
         }
-        table.registerAuthenticated(Auth.createUser, .write, in: environment) { request, principal, context in
+        table.registerAuthenticated(Auth.createUser, .write, in: environment, execution: .hashing) { request, principal, context in
             try principal.requireAdmin()
             let login = try Validation.login(request.login)
             let password = try Validation.password(request.password, bounds: configuration.passwordLength)

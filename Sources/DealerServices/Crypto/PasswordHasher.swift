@@ -1,9 +1,12 @@
 import DealerProtocol
-import Dispatch
 
-/// Argon2id password hashing with a bound on how many hashes run at once,
-/// so a burst of logins cannot exhaust memory (64 MiB each at the default
-/// cost) or every CPU.
+/// Argon2id password hashing.
+///
+/// How many hashes run at once is bounded by where it is called: only from
+/// handlers registered with `HandlerExecution.hashing`, whose lane has
+/// `ServicesConfiguration.maxConcurrentHashes` workers and a bounded queue,
+/// so a burst of logins can exhaust neither memory (64 MiB per hash at the
+/// default cost) nor every CPU, and never holds a storage worker.
 public struct PasswordHasher: Sendable {
     /// How expensive a hash is.
     public enum Cost: String, Sendable, CaseIterable {
@@ -16,43 +19,27 @@ public struct PasswordHasher: Sendable {
     }
 
     private let cost: Cost
-    private let slots: DispatchSemaphore
-    private let queueTimeout: DispatchTimeInterval
     /// A hash of a random password, verified against for unknown logins so
     /// they take as long as wrong passwords.
     private let decoyHash: String
 
-    public init(cost: Cost, maxConcurrentHashes: Int = 2, queueTimeout: DispatchTimeInterval = .seconds(10)) {
+    public init(cost: Cost) {
         self.cost = cost
-        self.slots = DispatchSemaphore(value: max(1, maxConcurrentHashes))
-        self.queueTimeout = queueTimeout
         self.decoyHash = Sodium.hashPassword(Sodium.randomBytes(16).map { String($0) }.joined(), cost: cost.sodium)!
     }
 
-    /// Hashes a new password. Blocking: call from a worker thread.
+    /// Hashes a new password. Blocking: call from a hashing-lane worker.
     public func hash(_ password: String) throws -> String {
-        try withSlot {
-            guard let hash = Sodium.hashPassword(password, cost: cost.sodium) else {
-                throw RPCError(.resourceExhausted, .passwordHashingBusy, "password hashing failed for lack of memory")
-            }
-            return hash
+        guard let hash = Sodium.hashPassword(password, cost: cost.sodium) else {
+            throw RPCError(.resourceExhausted, .passwordHashingBusy, "password hashing failed for lack of memory")
         }
+        return hash
     }
 
     /// Checks a password against a stored hash, or against a decoy when
     /// there is no user, so both cases cost the same. Blocking.
     public func verify(_ password: String, against hash: String?) throws -> Bool {
-        try withSlot {
-            let matches = Sodium.verifyPassword(password, hash: hash ?? decoyHash)
-            return matches && hash != nil
-        }
-    }
-
-    private func withSlot<T>(_ body: () throws -> T) throws -> T {
-        guard slots.wait(timeout: .now() + queueTimeout) == .success else {
-            throw RPCError(.resourceExhausted, .passwordHashingBusy, "too many logins at once; try again shortly")
-        }
-        defer { slots.signal() }
-        return try body()
+        let matches = Sodium.verifyPassword(password, hash: hash ?? decoyHash)
+        return matches && hash != nil
     }
 }

@@ -34,7 +34,7 @@ public struct DealerService: Sendable {
                 requests: requests.items.map(Common_V1_ServiceRequest.init),
                 nextPageToken: PageRequest.token(requests.nextCursor))
         }
-        table.registerAuthenticated(Dealer.createClient, .write, in: environment) { request, principal, context in
+        table.registerAuthenticated(Dealer.createClient, .write, in: environment, execution: .hashing) { request, principal, context in
             try principal.requireDealerMode()
             let name = try Validation.accountName(request.accountName)
             let login = try Validation.login(request.adminLogin)

@@ -16,7 +16,7 @@ public final class ServiceEnvironment: Sendable {
         self.clock = clock
         self.configuration = configuration
         self.authenticator = Authenticator(store: store, clock: clock, configuration: configuration)
-        self.hasher = PasswordHasher(cost: configuration.passwordCost, maxConcurrentHashes: configuration.maxConcurrentHashes)
+        self.hasher = PasswordHasher(cost: configuration.passwordCost)
         self.throttle = LoginThrottle(configuration: configuration)
     }
 
@@ -40,9 +40,10 @@ extension MethodTable {
         _ method: RPCMethod<Request, Response>,
         _ kind: CallKind,
         in environment: ServiceEnvironment,
+        execution: HandlerExecution = .blocking,
         _ body: @escaping @Sendable (Request, Principal, CallContext) throws -> Response
     ) {
-        register(method) { request, context in
+        register(method, execution: execution) { request, context in
             let principal = try environment.authenticator.principal(for: context)
             do {
                 let response = try body(request, principal, context)

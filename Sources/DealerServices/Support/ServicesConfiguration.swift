@@ -2,7 +2,8 @@
 public struct ServicesConfiguration: Sendable {
     /// Argon2id cost; `.minimal` only for tests.
     public var passwordCost = PasswordHasher.Cost.interactive
-    /// Password hashes computed at once (each takes 64 MiB at the default cost).
+    /// Password hashes computed at once (each takes 64 MiB at the default
+    /// cost): the worker threads of the server's hashing lane.
     public var maxConcurrentHashes = 2
     /// A session unused for this long is dead.
     public var sessionIdleTimeoutMs: Int64 = 12 * 3600 * 1000

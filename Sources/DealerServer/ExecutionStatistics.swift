@@ -1,0 +1,7 @@
+/// The counters of both lanes of a server.
+public struct ExecutionStatistics: Sendable, Equatable {
+    /// Storage and other blocking work (`HandlerExecution.blocking`).
+    public var storage: LaneStatistics
+    /// Password hashing (`HandlerExecution.hashing`).
+    public var hashing: LaneStatistics
+}
