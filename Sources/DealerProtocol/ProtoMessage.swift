@@ -38,17 +38,14 @@ extension ProtoMessage {
     /// cross `withUnsafeBytes`, and a generic `Result` costs metadata lookups.)
     private static func decode(_ raw: UnsafeRawBufferPointer, failure: inout ProtoDecodingError?) -> Self {
         var decoded = Self()
-        ProtobufCCodec.withUnpacked(protoDescriptor, raw) { reader in
-            guard let reader else {
-                failure = ProtoDecodingError(.malformed, "bytes are not a valid \(protoMessageName)")
-                return
-            }
+        let refused = ProtobufCCodec.withUnpacked(protoDescriptor, raw) { reader in
             do throws(ProtoDecodingError) {
                 decoded = try Self(protoReader: reader)
             } catch {
                 failure = error
             }
         }
+        if let refused { failure = refused }
         return decoded
     }
 

@@ -59,6 +59,7 @@ extension RPCError {
         public static let internalError: Reason = "INTERNAL_ERROR"
         public static let invalidArgument: Reason = "INVALID_ARGUMENT"
         public static let invalidPageToken: Reason = "INVALID_PAGE_TOKEN"
+        public static let invalidString: Reason = "INVALID_STRING"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

@@ -11,6 +11,10 @@
 // the arena frees all of it exactly once when the call ends:
 // - decoding: `protobuf_c_message_unpack` gets an allocator backed by the
 //   arena; the Swift value is read out before the arena goes away.
+//
+// Strings: protobuf-c hands a string over NUL-terminated, without its length,
+// so decoding checks every string field on the wire first (`WireStrings`):
+// U+0000 or invalid UTF-8 fails the decode with `.invalidString`.
 // - encoding: the C message tree is built in the arena, then packed.
 import DealerProtoC
 import NIOCore
@@ -54,15 +58,24 @@ public struct ProtoDescriptor: @unchecked Sendable {
     /// else falls back to protobuf-c's lookup.
     @inline(__always)
     fileprivate func field(_ number: Int) -> UnsafePointer<ProtobufCFieldDescriptor> {
-        // Read through the pointer: copying the descriptor struct out costs more.
-        if number >= 1, number <= Int(pointer.pointee.n_fields) {
-            let candidate = pointer.pointee.fields + (number - 1)
-            if candidate.pointee.id == UInt32(number) { return candidate }
-        }
-        guard let field = protobuf_c_message_descriptor_get_field(pointer, UInt32(number)) else {
+        guard let field = Self.field(number, of: pointer) else {
             preconditionFailure("\(String(cString: pointer.pointee.name)) has no field \(number)")
         }
         return field
+    }
+
+    /// The field `number` of `message`, or nil when it has none.
+    @inline(__always)
+    fileprivate static func field(
+        _ number: Int, of message: UnsafePointer<ProtobufCMessageDescriptor>
+    ) -> UnsafePointer<ProtobufCFieldDescriptor>? {
+        // Read through the pointer: copying the descriptor struct out costs more.
+        if number >= 1, number <= Int(message.pointee.n_fields) {
+            let candidate = message.pointee.fields + (number - 1)
+            if candidate.pointee.id == UInt32(number) { return candidate }
+        }
+        guard number >= 1, number <= Int(UInt32.max) else { return nil }
+        return protobuf_c_message_descriptor_get_field(message, UInt32(number))
     }
 }
 
@@ -124,7 +137,7 @@ public struct ProtoReader {
 
     func readString(_ number: Int) throws(ProtoDecodingError) -> String {
         guard let storage = storage(number) else { return "" }
-        return try Self.string(storage.load(as: UnsafePointer<CChar>?.self), field: number)
+        return try string(storage.load(as: UnsafePointer<CChar>?.self), field: number)
     }
 
     func readBytes(_ number: Int) -> [UInt8] {
@@ -160,7 +173,7 @@ public struct ProtoReader {
 
     func readRepeatedString(_ number: Int) throws(ProtoDecodingError) -> [String] {
         try repeated(number, as: UnsafePointer<CChar>?.self) { (pointer) throws(ProtoDecodingError) in
-            try Self.string(pointer, field: number)
+            try string(pointer, field: number)
         }
     }
 
@@ -171,10 +184,12 @@ public struct ProtoReader {
         }
     }
 
-    private static func string(_ pointer: UnsafePointer<CChar>?, field: Int) throws(ProtoDecodingError) -> String {
+    /// A string the wire check (`WireStrings`) has passed already: the
+    /// NUL-terminated copy holds all of it, so the C string is the whole value.
+    private func string(_ pointer: UnsafePointer<CChar>?, field number: Int) throws(ProtoDecodingError) -> String {
         guard let pointer, pointer.pointee != 0 else { return "" }
         guard let string = String(validatingCString: pointer) else {
-            throw ProtoDecodingError(.invalidUTF8, "field \(field) is not valid UTF-8")
+            throw WireStrings.error(.invalidUTF8, field: descriptor.field(number), of: descriptor.pointer)
         }
         return string
     }
@@ -406,22 +421,143 @@ enum ProtobufCCodec {
         }
     }
 
-    /// Unpacks `bytes` with protobuf-c into an arena and hands `read` a reader
-    /// over the result (nil when the bytes do not parse). The C message lives
-    /// only during `read`. Not generic, so no metadata lookups per call.
+    /// Unpacks `bytes` with protobuf-c into an arena, checks every string
+    /// field of the bytes (`WireStrings`), and hands `read` a reader over the
+    /// result. Returns why the bytes were refused instead (and then does not
+    /// call `read`). The C message lives only during `read`. Not generic, so
+    /// no metadata lookups per call.
     static func withUnpacked(
-        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, _ read: (ProtoReader?) -> Void
-    ) {
+        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, _ read: (ProtoReader) -> Void
+    ) -> ProtoDecodingError? {
         // protobuf-c wants a non-null pointer even for zero bytes; it reads none.
         let one: StaticString = " "
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? one.utf8Start
-        CArena.with { arena in
+        return CArena.with { arena in
             var allocator = ProtobufCAllocator(
                 alloc: { data, size in data!.assumingMemoryBound(to: CArena.self).pointee.allocate(size) },
                 free: { _, _ in },  // the arena frees everything at once
                 allocator_data: UnsafeMutableRawPointer(arena))
-            let message = protobuf_c_message_unpack(descriptor.pointer, &allocator, bytes.count, base)
-            read(message.map { ProtoReader(message: UnsafeRawPointer($0), descriptor: descriptor) })
+            guard let message = protobuf_c_message_unpack(descriptor.pointer, &allocator, bytes.count, base) else {
+                return ProtoDecodingError(.malformed, "bytes are not a valid \(descriptor.fullName)")
+            }
+            if let invalid = WireStrings.firstInvalid(in: bytes, of: descriptor.pointer) { return invalid }
+            read(ProtoReader(message: UnsafeRawPointer(message), descriptor: descriptor))
+            return nil
         }
+    }
+}
+
+// MARK: - Strings on the wire
+
+/// protobuf-c keeps a string field as a NUL-terminated copy and drops its
+/// length, so "ab\0cd" would reach Swift as "ab", silently. Before a decoded
+/// message is read, this walk goes over the wire bytes once more, guided by
+/// the same descriptors, and refuses the first string field (at any depth,
+/// repeated or not) that holds U+0000 or is not valid UTF-8, naming it
+/// ("auth.v1.LoginRequest.password"). Unknown fields are skipped, as
+/// protobuf-c skips them. It runs only on bytes protobuf-c has accepted, so
+/// anything malformed (which cannot occur there) just ends the walk.
+enum WireStrings {
+    /// Why a string field's bytes are refused.
+    enum Problem: Equatable {
+        case nul
+        case invalidUTF8
+    }
+
+    /// The error for the first invalid string field in `bytes`, a message of
+    /// type `message`, or nil when every string field is valid.
+    static func firstInvalid(
+        in bytes: UnsafeRawBufferPointer, of message: UnsafePointer<ProtobufCMessageDescriptor>
+    ) -> ProtoDecodingError? {
+        var offset = 0
+        while offset < bytes.count {
+            guard let key = varint(bytes, &offset) else { return nil }
+            switch key & 7 {
+            case 0:
+                guard varint(bytes, &offset) != nil else { return nil }
+            case 1:
+                offset += 8
+            case 5:
+                offset += 4
+            case 2:
+                guard let length = varint(bytes, &offset), length <= UInt64(bytes.count - offset) else { return nil }
+                let value = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
+                offset += Int(length)
+                guard key >> 3 <= UInt64(UInt32.max), let field = ProtoDescriptor.field(Int(key >> 3), of: message) else {
+                    continue  // an unknown field
+                }
+                switch field.pointee.type {
+                case PROTOBUF_C_TYPE_STRING:
+                    if let problem = problem(in: value) { return error(problem, field: field, of: message) }
+                case PROTOBUF_C_TYPE_MESSAGE:
+                    let child = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+                    if let invalid = firstInvalid(in: value, of: child) { return invalid }
+                default:
+                    break  // bytes, or a packed run of scalars
+                }
+            default:
+                return nil  // groups: protobuf-c refuses them
+            }
+        }
+        return nil
+    }
+
+    /// Why `bytes` cannot be a string field as sent, or nil when they can:
+    /// well-formed UTF-8 (no overlong forms, surrogates or code points above
+    /// U+10FFFF, as Swift's own validation) with no U+0000.
+    static func problem(in bytes: UnsafeRawBufferPointer) -> Problem? {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                if lead == 0 { return .nul }
+                index += 1
+                continue
+            }
+            // The allowed range of the second byte depends on the first (RFC 3629 §4).
+            let length: Int
+            var lowest: UInt8 = 0x80
+            var highest: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lowest = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; highest = 0x9F
+            case 0xF0: length = 4; lowest = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; highest = 0x8F
+            default: return .invalidUTF8
+            }
+            guard count - index >= length, (lowest...highest).contains(bytes[index + 1]) else { return .invalidUTF8 }
+            for continuation in (index + 2)..<(index + length) where bytes[continuation] & 0xC0 != 0x80 {
+                return .invalidUTF8
+            }
+            index += length
+        }
+        return nil
+    }
+
+    /// The decoding error naming `field` of `message`.
+    static func error(
+        _ problem: Problem, field: UnsafePointer<ProtobufCFieldDescriptor>,
+        of message: UnsafePointer<ProtobufCMessageDescriptor>
+    ) -> ProtoDecodingError {
+        let name = "\(String(cString: message.pointee.name)).\(String(cString: field.pointee.name))"
+        let what = problem == .nul ? "holds U+0000" : "is not valid UTF-8"
+        return ProtoDecodingError(.invalidString, "string field \(name) \(what)", field: name)
+    }
+
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count, shift < 64 {
+            let byte = bytes[offset]
+            offset += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
     }
 }
