@@ -4,20 +4,24 @@
 // (Generated/) read and write fields through `ProtoReader` and `ProtoWriter`
 // by field number, and this file maps a field number to its C storage using
 // protobuf-c's runtime descriptors (offset, type, label, oneof flag). No C
-// type is visible outside this file.
+// type is visible outside this file: the C modules are imported `internal`,
+// and everything holding a C pointer (`ProtoDescriptor`, `ProtoReader`,
+// `ProtoWriter`) is internal to DealerProtocol, so the compiler refuses any
+// public API that would expose one.
 //
 // Ownership: every C allocation of an encode or a decode comes from one
 // `CArena` owned by that call (1 KiB on the stack, heap blocks beyond), and
 // the arena frees all of it exactly once when the call ends:
 // - decoding: `protobuf_c_message_unpack` gets an allocator backed by the
 //   arena; the Swift value is read out before the arena goes away.
+// - encoding: the C message tree is built in the arena, then packed.
 //
 // Strings: protobuf-c hands a string over NUL-terminated, without its length,
 // so decoding checks every string field on the wire first (`WireStrings`):
 // U+0000 or invalid UTF-8 fails the decode with `.invalidString`.
-// - encoding: the C message tree is built in the arena, then packed.
-import DealerProtoC
-import NIOCore
+internal import CProtobufC
+internal import DealerProtoC
+internal import NIOCore
 
 
 // MARK: - Descriptors
@@ -25,7 +29,7 @@ import NIOCore
 /// A protobuf-c message descriptor, looked up by full name.
 ///
 /// Descriptors are immutable static data in the generated C code.
-public struct ProtoDescriptor: @unchecked Sendable {
+struct ProtoDescriptor: @unchecked Sendable {
     // @unchecked: the pointer refers to a `const` static descriptor that lives
     // for the whole process and is never written.
     fileprivate let pointer: UnsafePointer<ProtobufCMessageDescriptor>
@@ -33,7 +37,7 @@ public struct ProtoDescriptor: @unchecked Sendable {
     /// The descriptor of the message with this full name ("rpc.v1.Frame").
     /// A name missing from the generated C code is a build error in spirit:
     /// the generated Swift and C came from different .proto files.
-    public init(named fullName: String) {
+    init(named fullName: String) {
         guard let descriptor = Self.table[fullName] else {
             preconditionFailure("no protobuf-c descriptor for \(fullName): run scripts/generate")
         }
@@ -82,8 +86,8 @@ public struct ProtoDescriptor: @unchecked Sendable {
 // MARK: - Decoding
 
 /// Read access to the fields of an unpacked C message, valid only during
-/// `ProtoMessage.init(protoReader:)`. Generated code is its only user.
-public struct ProtoReader {
+/// `BridgedMessage.init(protoReader:)`. Generated code is its only user.
+struct ProtoReader {
     private let message: UnsafeRawPointer
     private let descriptor: ProtoDescriptor
 
@@ -145,14 +149,14 @@ public struct ProtoReader {
         return Self.bytes(storage.load(as: ProtobufCBinaryData.self))
     }
 
-    func readMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M? {
+    func readMessage<M: BridgedMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M? {
         guard let storage = storage(number),
             let child = storage.load(as: UnsafeRawPointer?.self)
         else { return nil }
         return try M(protoReader: ProtoReader(message: child, descriptor: M.protoDescriptor))
     }
 
-    func readOneofMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M {
+    func readOneofMessage<M: BridgedMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M {
         guard let message = try readMessage(number, as: type) else {
             throw ProtoDecodingError(.malformed, "oneof member \(number) of \(descriptor.fullName) is set but empty")
         }
@@ -177,7 +181,7 @@ public struct ProtoReader {
         }
     }
 
-    func readRepeatedMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> [M] {
+    func readRepeatedMessage<M: BridgedMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> [M] {
         try repeated(number, as: UnsafeRawPointer?.self) { (child) throws(ProtoDecodingError) in
             guard let child else { throw ProtoDecodingError(.malformed, "null element in repeated field \(number)") }
             return try M(protoReader: ProtoReader(message: child, descriptor: M.protoDescriptor))
@@ -202,7 +206,7 @@ public struct ProtoReader {
 
 extension ProtoDescriptor {
     /// The message's full name, e.g. "rpc.v1.Frame".
-    public var fullName: String { String(cString: pointer.pointee.name) }
+    var fullName: String { String(cString: pointer.pointee.name) }
 }
 
 // MARK: - Encoding
@@ -263,9 +267,9 @@ private struct CArena {
 }
 
 /// Write access to the fields of a C message being built, valid only during
-/// `ProtoMessage.write(to:)`. Generated code is its only user. Default values
+/// `BridgedMessage.write(to:)`. Generated code is its only user. Default values
 /// (zero, empty) of plain proto3 fields are left unset, as proto3 packs them.
-public struct ProtoWriter {
+struct ProtoWriter {
     private let arena: UnsafeMutablePointer<CArena>
     fileprivate let message: UnsafeMutableRawPointer
     private let descriptor: ProtoDescriptor
@@ -278,7 +282,7 @@ public struct ProtoWriter {
     }
 
     /// Builds `value` as a C message in `arena`.
-    fileprivate static func build<M: ProtoMessage>(_ value: M, in arena: UnsafeMutablePointer<CArena>) -> UnsafeMutableRawPointer {
+    fileprivate static func build<M: BridgedMessage>(_ value: M, in arena: UnsafeMutablePointer<CArena>) -> UnsafeMutableRawPointer {
         var writer = ProtoWriter(arena: arena, descriptor: M.protoDescriptor)
         value.write(to: &writer)
         return writer.message
@@ -347,7 +351,7 @@ public struct ProtoWriter {
         slot.storeBytes(of: binary(value), as: ProtobufCBinaryData.self)
     }
 
-    mutating func writeMessage<M: ProtoMessage>(_ number: Int, _ value: M?) {
+    mutating func writeMessage<M: BridgedMessage>(_ number: Int, _ value: M?) {
         guard let value, let slot = slot(number, isDefault: false) else { return }
         slot.storeBytes(of: UnsafeRawPointer(Self.build(value, in: arena)), as: UnsafeRawPointer.self)
     }
@@ -368,7 +372,7 @@ public struct ProtoWriter {
     mutating func writeRepeatedBytes(_ number: Int, _ values: [[UInt8]]) {
         repeated(number, values, as: ProtobufCBinaryData.self) { binary($0) }
     }
-    mutating func writeRepeatedMessage<M: ProtoMessage>(_ number: Int, _ values: [M]) {
+    mutating func writeRepeatedMessage<M: BridgedMessage>(_ number: Int, _ values: [M]) {
         let arena = self.arena
         repeated(number, values, as: UnsafeRawPointer.self) { UnsafeRawPointer(Self.build($0, in: arena)) }
     }
