@@ -8,6 +8,9 @@ public struct ProtoDecodingError: Error, Hashable, Sendable, CustomStringConvert
         /// A string field (at any depth) holds U+0000 or is not valid UTF-8;
         /// `field` names it.
         public static let invalidString = Kind(name: "invalidString")
+        /// Unpacking the bytes would take more memory than a message of their
+        /// size may (millions of empty repeated messages or unknown fields).
+        public static let overAllocationBudget = Kind(name: "overAllocationBudget")
     }
 
     public let kind: Kind

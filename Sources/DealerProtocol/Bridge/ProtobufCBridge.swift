@@ -220,6 +220,13 @@ private struct CArena {
     private var remaining: Int
     /// The newest heap block; each block's first word points at the previous one.
     private var lastHeapBlock: UnsafeMutableRawPointer? = nil
+    /// Bytes of the heap blocks this arena holds (headers included): nothing
+    /// is freed before the arena goes, so this is also its peak.
+    private(set) var heapBytes = 0
+    /// The most `heapBytes` may reach through `allocateWithinBudget`.
+    var heapBudget = Int.max
+    /// Set once `allocateWithinBudget` has refused a request.
+    private(set) var refusedOverBudget = false
 
     private static let heapBlockSize = 4096
     private static let header = 16
@@ -229,6 +236,21 @@ private struct CArena {
         remaining = initial.count
     }
 
+    /// Like `allocate`, but nil (and `refusedOverBudget`) when the heap
+    /// block it would need takes `heapBytes` above `heapBudget`.
+    mutating func allocateWithinBudget(_ size: Int) -> UnsafeMutableRawPointer? {
+        guard size <= heapBudget else {
+            refusedOverBudget = true
+            return nil
+        }
+        let rounded = (max(size, 1) + 15) & ~15
+        if rounded > remaining, max(Self.heapBlockSize, rounded + Self.header) > heapBudget - heapBytes {
+            refusedOverBudget = true
+            return nil
+        }
+        return allocate(size)
+    }
+
     /// Uninitialized memory for `size` bytes aligned to 16. Every user
     /// initializes all of it (message structs via their `message_init`).
     mutating func allocate(_ size: Int) -> UnsafeMutableRawPointer {
@@ -236,6 +258,7 @@ private struct CArena {
         if rounded > remaining {
             let blockSize = max(Self.heapBlockSize, rounded + Self.header)
             let block = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 16)
+            heapBytes += blockSize
             block.storeBytes(of: lastHeapBlock, as: UnsafeMutableRawPointer?.self)
             lastHeapBlock = block
             cursor = block + Self.header
@@ -433,20 +456,50 @@ enum ProtobufCCodec {
     static func withUnpacked(
         _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, _ read: (ProtoReader) -> Void
     ) -> ProtoDecodingError? {
+        unpack(descriptor, bytes, read).refusal
+    }
+
+    /// The most heap memory protobuf-c may take to unpack a message of
+    /// `byteCount` bytes: 1 MiB plus 8 bytes per byte. Past it the decode
+    /// fails (`.overAllocationBudget`): protobuf-c gives every element of a
+    /// repeated field, every unknown field and every field it scans memory of
+    /// its own (a 2-byte empty message becomes a struct, a pointer and a scan
+    /// record, ~120 bytes), so without a bound a 4 MiB frame of empty
+    /// repeated messages would take hundreds of MiB.
+    static func heapBudget(forUnpacking byteCount: Int) -> Int {
+        (1 << 20) + 8 * byteCount
+    }
+
+    /// `withUnpacked`, also returning the heap bytes the unpack took (its
+    /// peak). Tests may pass another `budget`.
+    static func unpack(
+        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, budget: Int? = nil,
+        _ read: (ProtoReader) -> Void
+    ) -> (refusal: ProtoDecodingError?, heapBytes: Int) {
         // protobuf-c wants a non-null pointer even for zero bytes; it reads none.
         let one: StaticString = " "
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? one.utf8Start
+        let budget = budget ?? heapBudget(forUnpacking: bytes.count)
         return CArena.with { arena in
             var allocator = ProtobufCAllocator(
-                alloc: { data, size in data!.assumingMemoryBound(to: CArena.self).pointee.allocate(size) },
+                alloc: { data, size in data!.assumingMemoryBound(to: CArena.self).pointee.allocateWithinBudget(size) },
                 free: { _, _ in },  // the arena frees everything at once
                 allocator_data: UnsafeMutableRawPointer(arena))
+            arena.pointee.heapBudget = budget
             guard let message = protobuf_c_message_unpack(descriptor.pointer, &allocator, bytes.count, base) else {
-                return ProtoDecodingError(.malformed, "bytes are not a valid \(descriptor.fullName)")
+                let refusal =
+                    arena.pointee.refusedOverBudget
+                    ? ProtoDecodingError(
+                        .overAllocationBudget,
+                        "unpacking these \(bytes.count) bytes as \(descriptor.fullName) would take more than \(budget) bytes")
+                    : ProtoDecodingError(.malformed, "bytes are not a valid \(descriptor.fullName)")
+                return (refusal, arena.pointee.heapBytes)
             }
-            if let invalid = WireStrings.firstInvalid(in: bytes, of: descriptor.pointer) { return invalid }
+            if let invalid = WireStrings.firstInvalid(in: bytes, of: descriptor.pointer) {
+                return (invalid, arena.pointee.heapBytes)
+            }
             read(ProtoReader(message: UnsafeRawPointer(message), descriptor: descriptor))
-            return nil
+            return (nil, arena.pointee.heapBytes)
         }
     }
 }
