@@ -17,11 +17,18 @@
 // - encoding: the C message tree is built in the arena, then packed.
 //
 // Strings: protobuf-c hands a string over NUL-terminated, without its length,
-// so decoding checks every string field on the wire first (`WireStrings`):
-// U+0000 or invalid UTF-8 fails the decode with `.invalidString`.
+// so decoding checks every string field on the wire for U+0000 first
+// (`WireStrings`), then reads each as strictly validated UTF-8: U+0000 or
+// invalid UTF-8 fails the decode with `.invalidString`, naming the field.
 internal import CProtobufC
 internal import DealerProtoC
 internal import NIOCore
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
 
 
 // MARK: - Descriptors
@@ -188,8 +195,9 @@ struct ProtoReader {
         }
     }
 
-    /// A string the wire check (`WireStrings`) has passed already: the
-    /// NUL-terminated copy holds all of it, so the C string is the whole value.
+    /// A string the wire check (`WireStrings`) has passed already: it holds
+    /// no NUL, so the NUL-terminated copy is the whole value; here it must
+    /// also be valid UTF-8.
     private func string(_ pointer: UnsafePointer<CChar>?, field number: Int) throws(ProtoDecodingError) -> String {
         guard let pointer, pointer.pointee != 0 else { return "" }
         guard let string = String(validatingCString: pointer) else {
@@ -510,10 +518,13 @@ enum ProtobufCCodec {
 /// length, so "ab\0cd" would reach Swift as "ab", silently. Before a decoded
 /// message is read, this walk goes over the wire bytes once more, guided by
 /// the same descriptors, and refuses the first string field (at any depth,
-/// repeated or not) that holds U+0000 or is not valid UTF-8, naming it
-/// ("auth.v1.LoginRequest.password"). Unknown fields are skipped, as
-/// protobuf-c skips them. It runs only on bytes protobuf-c has accepted, so
-/// anything malformed (which cannot occur there) just ends the walk.
+/// repeated or not) that holds U+0000, naming it
+/// ("auth.v1.LoginRequest.password"). With no NUL inside, the C copy is the
+/// whole string, and `ProtoReader` then refuses one that is not valid UTF-8
+/// (`String(validatingCString:)`, Swift's strict validation) with the same
+/// kind of error. Unknown fields are skipped, as protobuf-c skips them. The
+/// walk runs only on bytes protobuf-c has accepted, so anything malformed
+/// (which cannot occur there) just ends it.
 enum WireStrings {
     /// Why a string field's bytes are refused.
     enum Problem: Equatable {
@@ -545,7 +556,10 @@ enum WireStrings {
                 }
                 switch field.pointee.type {
                 case PROTOBUF_C_TYPE_STRING:
-                    if let problem = problem(in: value) { return error(problem, field: field, of: message) }
+                    // memchr: a vectorized scan; UTF-8 is checked where the string is read.
+                    if let base = value.baseAddress, memchr(base, 0, value.count) != nil {
+                        return error(.nul, field: field, of: message)
+                    }
                 case PROTOBUF_C_TYPE_MESSAGE:
                     let child = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
                     if let invalid = firstInvalid(in: value, of: child) { return invalid }
@@ -555,42 +569,6 @@ enum WireStrings {
             default:
                 return nil  // groups: protobuf-c refuses them
             }
-        }
-        return nil
-    }
-
-    /// Why `bytes` cannot be a string field as sent, or nil when they can:
-    /// well-formed UTF-8 (no overlong forms, surrogates or code points above
-    /// U+10FFFF, as Swift's own validation) with no U+0000.
-    static func problem(in bytes: UnsafeRawBufferPointer) -> Problem? {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let lead = bytes[index]
-            if lead < 0x80 {
-                if lead == 0 { return .nul }
-                index += 1
-                continue
-            }
-            // The allowed range of the second byte depends on the first (RFC 3629 §4).
-            let length: Int
-            var lowest: UInt8 = 0x80
-            var highest: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lowest = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; highest = 0x9F
-            case 0xF0: length = 4; lowest = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; highest = 0x8F
-            default: return .invalidUTF8
-            }
-            guard count - index >= length, (lowest...highest).contains(bytes[index + 1]) else { return .invalidUTF8 }
-            for continuation in (index + 2)..<(index + length) where bytes[continuation] & 0xC0 != 0x80 {
-                return .invalidUTF8
-            }
-            index += length
         }
         return nil
     }

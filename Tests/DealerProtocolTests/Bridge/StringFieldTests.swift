@@ -38,6 +38,7 @@ struct StringFieldTests {
             [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
             [0xE2, 0x82],  // truncated at the end
             [0xE2, 0x28, 0xA1],  // bad continuation
+            Array(repeating: 0x61, count: 40) + [0xFF] + Array(repeating: 0x62, count: 40),  // long, bad inside
         ] as [[UInt8]])
     func illFormedUTF8(_ value: [UInt8]) throws {
         let error = try #require(refusal(Health_V1_CheckRequest.self, field(1, value)))
@@ -84,32 +85,5 @@ struct StringFieldTests {
         let bytes: [UInt8] = [0x08, 0x01] + field(5, [0x00, 0xFF]) + field(9, [0x00, 0xFF])
         let request = try Rpc_V1_Request(serializedBytes: bytes)
         #expect(request.payload == [0x00, 0xFF])
-    }
-
-    @Test("the wire check agrees with Swift's UTF-8 validation on 20,000 random byte strings")
-    func agreesWithSwift() {
-        var random = SeededGenerator(seed: 0x5EED)
-        var refused = 0
-        for _ in 0..<20_000 {
-            // Pieces that are mostly whole characters of every length, now
-            // and then a random byte: valid and ill-formed strings both common.
-            var bytes: [UInt8] = []
-            for _ in 0..<Int.random(in: 0..<6, using: &random) {
-                if Int.random(in: 0..<8, using: &random) == 0 {
-                    bytes.append(UInt8.random(in: 0...0xFF, using: &random))
-                } else if let scalar = Unicode.Scalar(UInt32.random(in: 0...0x10FFFF, using: &random) >> UInt32.random(in: 0...16, using: &random)) {
-                    bytes += Array(String(Character(scalar)).utf8)
-                }
-            }
-            let actual = bytes.withUnsafeBytes { WireStrings.problem(in: $0) }
-            if String(validating: bytes, as: UTF8.self) == nil {
-                // Ill-formed; with a U+0000 before the bad sequence either report is right.
-                #expect(actual == .invalidUTF8 || (actual == .nul && bytes.contains(0)), "\(bytes)")
-            } else {
-                #expect(actual == (bytes.contains(0) ? .nul : nil), "\(bytes)")
-            }
-            if actual != nil { refused += 1 }
-        }
-        #expect(refused > 0 && refused < 20_000)
     }
 }
