@@ -53,6 +53,13 @@ let package = Package(
             dependencies: [
                 "DealerProtoC",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // Imports are internal unless marked `public import`, and members are
+            // visible only in files that import their module: the C modules stay
+            // inside the bridge file, and no C type can reach the public API.
+            swiftSettings: [
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .enableUpcomingFeature("MemberImportVisibility"),
             ]
         ),
 

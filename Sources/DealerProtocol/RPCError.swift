@@ -62,6 +62,7 @@ extension RPCError {
         public static let receiveTimeout: Reason = "RECEIVE_TIMEOUT"
         public static let tooManyConnections: Reason = "TOO_MANY_CONNECTIONS"
         public static let busy: Reason = "BUSY"
+        public static let invalidString: Reason = "INVALID_STRING"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

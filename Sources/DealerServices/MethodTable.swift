@@ -60,6 +60,8 @@ public struct MethodHandler: Sendable {
             let request: Request
             do {
                 request = try Request(serializedBytes: payload)
+            } catch let error as ProtoDecodingError where error.kind == .invalidString {
+                throw RPCError(.invalidArgument, .invalidString, error.message)
             } catch {
                 throw RPCError(.invalidArgument, .badPayload, "payload is not a valid \(Request.protoMessageName): \(error)")
             }

@@ -4,7 +4,10 @@
 // (Generated/) read and write fields through `ProtoReader` and `ProtoWriter`
 // by field number, and this file maps a field number to its C storage using
 // protobuf-c's runtime descriptors (offset, type, label, oneof flag). No C
-// type is visible outside this file.
+// type is visible outside this file: the C modules are imported `internal`,
+// and everything holding a C pointer (`ProtoDescriptor`, `ProtoReader`,
+// `ProtoWriter`) is internal to DealerProtocol, so the compiler refuses any
+// public API that would expose one.
 //
 // Ownership: every C allocation of an encode or a decode comes from one
 // `CArena` owned by that call (1 KiB on the stack, heap blocks beyond), and
@@ -12,8 +15,20 @@
 // - decoding: `protobuf_c_message_unpack` gets an allocator backed by the
 //   arena; the Swift value is read out before the arena goes away.
 // - encoding: the C message tree is built in the arena, then packed.
-import DealerProtoC
-import NIOCore
+//
+// Strings: protobuf-c hands a string over NUL-terminated, without its length,
+// so decoding checks every string field on the wire for U+0000 first
+// (`WireStrings`), then reads each as strictly validated UTF-8: U+0000 or
+// invalid UTF-8 fails the decode with `.invalidString`, naming the field.
+internal import CProtobufC
+internal import DealerProtoC
+internal import NIOCore
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
 
 
 // MARK: - Descriptors
@@ -21,7 +36,7 @@ import NIOCore
 /// A protobuf-c message descriptor, looked up by full name.
 ///
 /// Descriptors are immutable static data in the generated C code.
-public struct ProtoDescriptor: @unchecked Sendable {
+struct ProtoDescriptor: @unchecked Sendable {
     // @unchecked: the pointer refers to a `const` static descriptor that lives
     // for the whole process and is never written.
     fileprivate let pointer: UnsafePointer<ProtobufCMessageDescriptor>
@@ -29,7 +44,7 @@ public struct ProtoDescriptor: @unchecked Sendable {
     /// The descriptor of the message with this full name ("rpc.v1.Frame").
     /// A name missing from the generated C code is a build error in spirit:
     /// the generated Swift and C came from different .proto files.
-    public init(named fullName: String) {
+    init(named fullName: String) {
         guard let descriptor = Self.table[fullName] else {
             preconditionFailure("no protobuf-c descriptor for \(fullName): run scripts/generate")
         }
@@ -54,23 +69,32 @@ public struct ProtoDescriptor: @unchecked Sendable {
     /// else falls back to protobuf-c's lookup.
     @inline(__always)
     fileprivate func field(_ number: Int) -> UnsafePointer<ProtobufCFieldDescriptor> {
-        // Read through the pointer: copying the descriptor struct out costs more.
-        if number >= 1, number <= Int(pointer.pointee.n_fields) {
-            let candidate = pointer.pointee.fields + (number - 1)
-            if candidate.pointee.id == UInt32(number) { return candidate }
-        }
-        guard let field = protobuf_c_message_descriptor_get_field(pointer, UInt32(number)) else {
+        guard let field = Self.field(number, of: pointer) else {
             preconditionFailure("\(String(cString: pointer.pointee.name)) has no field \(number)")
         }
         return field
+    }
+
+    /// The field `number` of `message`, or nil when it has none.
+    @inline(__always)
+    fileprivate static func field(
+        _ number: Int, of message: UnsafePointer<ProtobufCMessageDescriptor>
+    ) -> UnsafePointer<ProtobufCFieldDescriptor>? {
+        // Read through the pointer: copying the descriptor struct out costs more.
+        if number >= 1, number <= Int(message.pointee.n_fields) {
+            let candidate = message.pointee.fields + (number - 1)
+            if candidate.pointee.id == UInt32(number) { return candidate }
+        }
+        guard number >= 1, number <= Int(UInt32.max) else { return nil }
+        return protobuf_c_message_descriptor_get_field(message, UInt32(number))
     }
 }
 
 // MARK: - Decoding
 
 /// Read access to the fields of an unpacked C message, valid only during
-/// `ProtoMessage.init(protoReader:)`. Generated code is its only user.
-public struct ProtoReader {
+/// `BridgedMessage.init(protoReader:)`. Generated code is its only user.
+struct ProtoReader {
     private let message: UnsafeRawPointer
     private let descriptor: ProtoDescriptor
 
@@ -124,7 +148,7 @@ public struct ProtoReader {
 
     func readString(_ number: Int) throws(ProtoDecodingError) -> String {
         guard let storage = storage(number) else { return "" }
-        return try Self.string(storage.load(as: UnsafePointer<CChar>?.self), field: number)
+        return try string(storage.load(as: UnsafePointer<CChar>?.self), field: number)
     }
 
     func readBytes(_ number: Int) -> [UInt8] {
@@ -132,14 +156,14 @@ public struct ProtoReader {
         return Self.bytes(storage.load(as: ProtobufCBinaryData.self))
     }
 
-    func readMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M? {
+    func readMessage<M: BridgedMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M? {
         guard let storage = storage(number),
             let child = storage.load(as: UnsafeRawPointer?.self)
         else { return nil }
         return try M(protoReader: ProtoReader(message: child, descriptor: M.protoDescriptor))
     }
 
-    func readOneofMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M {
+    func readOneofMessage<M: BridgedMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> M {
         guard let message = try readMessage(number, as: type) else {
             throw ProtoDecodingError(.malformed, "oneof member \(number) of \(descriptor.fullName) is set but empty")
         }
@@ -160,21 +184,24 @@ public struct ProtoReader {
 
     func readRepeatedString(_ number: Int) throws(ProtoDecodingError) -> [String] {
         try repeated(number, as: UnsafePointer<CChar>?.self) { (pointer) throws(ProtoDecodingError) in
-            try Self.string(pointer, field: number)
+            try string(pointer, field: number)
         }
     }
 
-    func readRepeatedMessage<M: ProtoMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> [M] {
+    func readRepeatedMessage<M: BridgedMessage>(_ number: Int, as type: M.Type) throws(ProtoDecodingError) -> [M] {
         try repeated(number, as: UnsafeRawPointer?.self) { (child) throws(ProtoDecodingError) in
             guard let child else { throw ProtoDecodingError(.malformed, "null element in repeated field \(number)") }
             return try M(protoReader: ProtoReader(message: child, descriptor: M.protoDescriptor))
         }
     }
 
-    private static func string(_ pointer: UnsafePointer<CChar>?, field: Int) throws(ProtoDecodingError) -> String {
+    /// A string the wire check (`WireStrings`) has passed already: it holds
+    /// no NUL, so the NUL-terminated copy is the whole value; here it must
+    /// also be valid UTF-8.
+    private func string(_ pointer: UnsafePointer<CChar>?, field number: Int) throws(ProtoDecodingError) -> String {
         guard let pointer, pointer.pointee != 0 else { return "" }
         guard let string = String(validatingCString: pointer) else {
-            throw ProtoDecodingError(.invalidUTF8, "field \(field) is not valid UTF-8")
+            throw WireStrings.error(.invalidUTF8, field: descriptor.field(number), of: descriptor.pointer)
         }
         return string
     }
@@ -187,7 +214,7 @@ public struct ProtoReader {
 
 extension ProtoDescriptor {
     /// The message's full name, e.g. "rpc.v1.Frame".
-    public var fullName: String { String(cString: pointer.pointee.name) }
+    var fullName: String { String(cString: pointer.pointee.name) }
 }
 
 // MARK: - Encoding
@@ -201,6 +228,13 @@ private struct CArena {
     private var remaining: Int
     /// The newest heap block; each block's first word points at the previous one.
     private var lastHeapBlock: UnsafeMutableRawPointer? = nil
+    /// Bytes of the heap blocks this arena holds (headers included): nothing
+    /// is freed before the arena goes, so this is also its peak.
+    private(set) var heapBytes = 0
+    /// The most `heapBytes` may reach through `allocateWithinBudget`.
+    var heapBudget = Int.max
+    /// Set once `allocateWithinBudget` has refused a request.
+    private(set) var refusedOverBudget = false
 
     private static let heapBlockSize = 4096
     private static let header = 16
@@ -210,6 +244,21 @@ private struct CArena {
         remaining = initial.count
     }
 
+    /// Like `allocate`, but nil (and `refusedOverBudget`) when the heap
+    /// block it would need takes `heapBytes` above `heapBudget`.
+    mutating func allocateWithinBudget(_ size: Int) -> UnsafeMutableRawPointer? {
+        guard size <= heapBudget else {
+            refusedOverBudget = true
+            return nil
+        }
+        let rounded = (max(size, 1) + 15) & ~15
+        if rounded > remaining, max(Self.heapBlockSize, rounded + Self.header) > heapBudget - heapBytes {
+            refusedOverBudget = true
+            return nil
+        }
+        return allocate(size)
+    }
+
     /// Uninitialized memory for `size` bytes aligned to 16. Every user
     /// initializes all of it (message structs via their `message_init`).
     mutating func allocate(_ size: Int) -> UnsafeMutableRawPointer {
@@ -217,6 +266,7 @@ private struct CArena {
         if rounded > remaining {
             let blockSize = max(Self.heapBlockSize, rounded + Self.header)
             let block = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 16)
+            heapBytes += blockSize
             block.storeBytes(of: lastHeapBlock, as: UnsafeMutableRawPointer?.self)
             lastHeapBlock = block
             cursor = block + Self.header
@@ -248,9 +298,9 @@ private struct CArena {
 }
 
 /// Write access to the fields of a C message being built, valid only during
-/// `ProtoMessage.write(to:)`. Generated code is its only user. Default values
+/// `BridgedMessage.write(to:)`. Generated code is its only user. Default values
 /// (zero, empty) of plain proto3 fields are left unset, as proto3 packs them.
-public struct ProtoWriter {
+struct ProtoWriter {
     private let arena: UnsafeMutablePointer<CArena>
     fileprivate let message: UnsafeMutableRawPointer
     private let descriptor: ProtoDescriptor
@@ -263,7 +313,7 @@ public struct ProtoWriter {
     }
 
     /// Builds `value` as a C message in `arena`.
-    fileprivate static func build<M: ProtoMessage>(_ value: M, in arena: UnsafeMutablePointer<CArena>) -> UnsafeMutableRawPointer {
+    fileprivate static func build<M: BridgedMessage>(_ value: M, in arena: UnsafeMutablePointer<CArena>) -> UnsafeMutableRawPointer {
         var writer = ProtoWriter(arena: arena, descriptor: M.protoDescriptor)
         value.write(to: &writer)
         return writer.message
@@ -332,7 +382,7 @@ public struct ProtoWriter {
         slot.storeBytes(of: binary(value), as: ProtobufCBinaryData.self)
     }
 
-    mutating func writeMessage<M: ProtoMessage>(_ number: Int, _ value: M?) {
+    mutating func writeMessage<M: BridgedMessage>(_ number: Int, _ value: M?) {
         guard let value, let slot = slot(number, isDefault: false) else { return }
         slot.storeBytes(of: UnsafeRawPointer(Self.build(value, in: arena)), as: UnsafeRawPointer.self)
     }
@@ -353,7 +403,7 @@ public struct ProtoWriter {
     mutating func writeRepeatedBytes(_ number: Int, _ values: [[UInt8]]) {
         repeated(number, values, as: ProtobufCBinaryData.self) { binary($0) }
     }
-    mutating func writeRepeatedMessage<M: ProtoMessage>(_ number: Int, _ values: [M]) {
+    mutating func writeRepeatedMessage<M: BridgedMessage>(_ number: Int, _ values: [M]) {
         let arena = self.arena
         repeated(number, values, as: UnsafeRawPointer.self) { UnsafeRawPointer(Self.build($0, in: arena)) }
     }
@@ -406,22 +456,143 @@ enum ProtobufCCodec {
         }
     }
 
-    /// Unpacks `bytes` with protobuf-c into an arena and hands `read` a reader
-    /// over the result (nil when the bytes do not parse). The C message lives
-    /// only during `read`. Not generic, so no metadata lookups per call.
+    /// Unpacks `bytes` with protobuf-c into an arena, checks every string
+    /// field of the bytes (`WireStrings`), and hands `read` a reader over the
+    /// result. Returns why the bytes were refused instead (and then does not
+    /// call `read`). The C message lives only during `read`. Not generic, so
+    /// no metadata lookups per call.
     static func withUnpacked(
-        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, _ read: (ProtoReader?) -> Void
-    ) {
+        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, _ read: (ProtoReader) -> Void
+    ) -> ProtoDecodingError? {
+        unpack(descriptor, bytes, read).refusal
+    }
+
+    /// The most heap memory protobuf-c may take to unpack a message of
+    /// `byteCount` bytes: 1 MiB plus 8 bytes per byte. Past it the decode
+    /// fails (`.overAllocationBudget`): protobuf-c gives every element of a
+    /// repeated field, every unknown field and every field it scans memory of
+    /// its own (a 2-byte empty message becomes a struct, a pointer and a scan
+    /// record, ~120 bytes), so without a bound a 4 MiB frame of empty
+    /// repeated messages would take hundreds of MiB.
+    static func heapBudget(forUnpacking byteCount: Int) -> Int {
+        (1 << 20) + 8 * byteCount
+    }
+
+    /// `withUnpacked`, also returning the heap bytes the unpack took (its
+    /// peak). Tests may pass another `budget`.
+    static func unpack(
+        _ descriptor: ProtoDescriptor, _ bytes: UnsafeRawBufferPointer, budget: Int? = nil,
+        _ read: (ProtoReader) -> Void
+    ) -> (refusal: ProtoDecodingError?, heapBytes: Int) {
         // protobuf-c wants a non-null pointer even for zero bytes; it reads none.
         let one: StaticString = " "
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? one.utf8Start
-        CArena.with { arena in
+        let budget = budget ?? heapBudget(forUnpacking: bytes.count)
+        return CArena.with { arena in
             var allocator = ProtobufCAllocator(
-                alloc: { data, size in data!.assumingMemoryBound(to: CArena.self).pointee.allocate(size) },
+                alloc: { data, size in data!.assumingMemoryBound(to: CArena.self).pointee.allocateWithinBudget(size) },
                 free: { _, _ in },  // the arena frees everything at once
                 allocator_data: UnsafeMutableRawPointer(arena))
-            let message = protobuf_c_message_unpack(descriptor.pointer, &allocator, bytes.count, base)
-            read(message.map { ProtoReader(message: UnsafeRawPointer($0), descriptor: descriptor) })
+            arena.pointee.heapBudget = budget
+            guard let message = protobuf_c_message_unpack(descriptor.pointer, &allocator, bytes.count, base) else {
+                let refusal =
+                    arena.pointee.refusedOverBudget
+                    ? ProtoDecodingError(
+                        .overAllocationBudget,
+                        "unpacking these \(bytes.count) bytes as \(descriptor.fullName) would take more than \(budget) bytes")
+                    : ProtoDecodingError(.malformed, "bytes are not a valid \(descriptor.fullName)")
+                return (refusal, arena.pointee.heapBytes)
+            }
+            if let invalid = WireStrings.firstInvalid(in: bytes, of: descriptor.pointer) {
+                return (invalid, arena.pointee.heapBytes)
+            }
+            read(ProtoReader(message: UnsafeRawPointer(message), descriptor: descriptor))
+            return (nil, arena.pointee.heapBytes)
         }
+    }
+}
+
+// MARK: - Strings on the wire
+
+/// protobuf-c keeps a string field as a NUL-terminated copy and drops its
+/// length, so "ab\0cd" would reach Swift as "ab", silently. Before a decoded
+/// message is read, this walk goes over the wire bytes once more, guided by
+/// the same descriptors, and refuses the first string field (at any depth,
+/// repeated or not) that holds U+0000, naming it
+/// ("auth.v1.LoginRequest.password"). With no NUL inside, the C copy is the
+/// whole string, and `ProtoReader` then refuses one that is not valid UTF-8
+/// (`String(validatingCString:)`, Swift's strict validation) with the same
+/// kind of error. Unknown fields are skipped, as protobuf-c skips them. The
+/// walk runs only on bytes protobuf-c has accepted, so anything malformed
+/// (which cannot occur there) just ends it.
+enum WireStrings {
+    /// Why a string field's bytes are refused.
+    enum Problem: Equatable {
+        case nul
+        case invalidUTF8
+    }
+
+    /// The error for the first invalid string field in `bytes`, a message of
+    /// type `message`, or nil when every string field is valid.
+    static func firstInvalid(
+        in bytes: UnsafeRawBufferPointer, of message: UnsafePointer<ProtobufCMessageDescriptor>
+    ) -> ProtoDecodingError? {
+        var offset = 0
+        while offset < bytes.count {
+            guard let key = varint(bytes, &offset) else { return nil }
+            switch key & 7 {
+            case 0:
+                guard varint(bytes, &offset) != nil else { return nil }
+            case 1:
+                offset += 8
+            case 5:
+                offset += 4
+            case 2:
+                guard let length = varint(bytes, &offset), length <= UInt64(bytes.count - offset) else { return nil }
+                let value = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
+                offset += Int(length)
+                guard key >> 3 <= UInt64(UInt32.max), let field = ProtoDescriptor.field(Int(key >> 3), of: message) else {
+                    continue  // an unknown field
+                }
+                switch field.pointee.type {
+                case PROTOBUF_C_TYPE_STRING:
+                    // memchr: a vectorized scan; UTF-8 is checked where the string is read.
+                    if let base = value.baseAddress, memchr(base, 0, value.count) != nil {
+                        return error(.nul, field: field, of: message)
+                    }
+                case PROTOBUF_C_TYPE_MESSAGE:
+                    let child = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+                    if let invalid = firstInvalid(in: value, of: child) { return invalid }
+                default:
+                    break  // bytes, or a packed run of scalars
+                }
+            default:
+                return nil  // groups: protobuf-c refuses them
+            }
+        }
+        return nil
+    }
+
+    /// The decoding error naming `field` of `message`.
+    static func error(
+        _ problem: Problem, field: UnsafePointer<ProtobufCFieldDescriptor>,
+        of message: UnsafePointer<ProtobufCMessageDescriptor>
+    ) -> ProtoDecodingError {
+        let name = "\(String(cString: message.pointee.name)).\(String(cString: field.pointee.name))"
+        let what = problem == .nul ? "holds U+0000" : "is not valid UTF-8"
+        return ProtoDecodingError(.invalidString, "string field \(name) \(what)", field: name)
+    }
+
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count, shift < 64 {
+            let byte = bytes[offset]
+            offset += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
     }
 }

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Splits a byte stream into frame bodies: a 4-byte unsigned big-endian
 /// length N, then N bytes (1 ≤ N ≤ `maxFrameSize`).

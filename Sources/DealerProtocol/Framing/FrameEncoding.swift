@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 extension Rpc_V1_Frame {
     /// The protocol version this build speaks (`Hello.protocol_version`).

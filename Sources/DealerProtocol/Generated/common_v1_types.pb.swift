@@ -46,9 +46,9 @@ public struct Common_V1_RequestStatus: RawRepresentable, Hashable, Sendable, Cus
     }
 }
 
-public struct Common_V1_Account: ProtoMessage {
+public struct Common_V1_Account: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.Account"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var id: Int64 = 0
     public var name: String = ""
@@ -75,7 +75,7 @@ public struct Common_V1_Account: ProtoMessage {
         self.deletedAtMs = deletedAtMs
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.id = r.readInt64(1)
         self.name = try r.readString(2)
         self.createdAtMs = r.readInt64(3)
@@ -84,7 +84,7 @@ public struct Common_V1_Account: ProtoMessage {
         self.deletedAtMs = r.readInt64(6)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.id)
         w.writeString(2, self.name)
         w.writeInt64(3, self.createdAtMs)
@@ -94,9 +94,9 @@ public struct Common_V1_Account: ProtoMessage {
     }
 }
 
-public struct Common_V1_ServingDealer: ProtoMessage {
+public struct Common_V1_ServingDealer: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.ServingDealer"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var dealerAccountID: Int64 = 0
     public var dealerName: String = ""
@@ -114,22 +114,22 @@ public struct Common_V1_ServingDealer: ProtoMessage {
         self.sinceMs = sinceMs
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.dealerAccountID = r.readInt64(1)
         self.dealerName = try r.readString(2)
         self.sinceMs = r.readInt64(3)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.dealerAccountID)
         w.writeString(2, self.dealerName)
         w.writeInt64(3, self.sinceMs)
     }
 }
 
-public struct Common_V1_User: ProtoMessage {
+public struct Common_V1_User: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.User"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var id: Int64 = 0
     public var accountID: Int64 = 0
@@ -156,7 +156,7 @@ public struct Common_V1_User: ProtoMessage {
         self.disabled = disabled
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.id = r.readInt64(1)
         self.accountID = r.readInt64(2)
         self.login = try r.readString(3)
@@ -165,7 +165,7 @@ public struct Common_V1_User: ProtoMessage {
         self.disabled = r.readBool(6)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.id)
         w.writeInt64(2, self.accountID)
         w.writeString(3, self.login)
@@ -175,9 +175,9 @@ public struct Common_V1_User: ProtoMessage {
     }
 }
 
-public struct Common_V1_Impersonator: ProtoMessage {
+public struct Common_V1_Impersonator: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.Impersonator"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var dealerUserID: Int64 = 0
     public var dealerLogin: String = ""
@@ -198,14 +198,14 @@ public struct Common_V1_Impersonator: ProtoMessage {
         self.dealerAccountName = dealerAccountName
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.dealerUserID = r.readInt64(1)
         self.dealerLogin = try r.readString(2)
         self.dealerAccountID = r.readInt64(3)
         self.dealerAccountName = try r.readString(4)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.dealerUserID)
         w.writeString(2, self.dealerLogin)
         w.writeInt64(3, self.dealerAccountID)
@@ -213,9 +213,9 @@ public struct Common_V1_Impersonator: ProtoMessage {
     }
 }
 
-public struct Common_V1_SessionInfo: ProtoMessage {
+public struct Common_V1_SessionInfo: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.SessionInfo"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var userID: Int64 = 0
     public var login: String = ""
@@ -251,7 +251,7 @@ public struct Common_V1_SessionInfo: ProtoMessage {
         self.expiresAtMs = expiresAtMs
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.userID = r.readInt64(1)
         self.login = try r.readString(2)
         self.accountID = r.readInt64(3)
@@ -263,7 +263,7 @@ public struct Common_V1_SessionInfo: ProtoMessage {
         self.expiresAtMs = r.readInt64(9)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.userID)
         w.writeString(2, self.login)
         w.writeInt64(3, self.accountID)
@@ -276,9 +276,9 @@ public struct Common_V1_SessionInfo: ProtoMessage {
     }
 }
 
-public struct Common_V1_ServiceRequest: ProtoMessage {
+public struct Common_V1_ServiceRequest: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.ServiceRequest"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var id: Int64 = 0
     public var clientAccountID: Int64 = 0
@@ -323,7 +323,7 @@ public struct Common_V1_ServiceRequest: ProtoMessage {
         self.expiresAtMs = expiresAtMs
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.id = r.readInt64(1)
         self.clientAccountID = r.readInt64(2)
         self.clientAccountName = try r.readString(3)
@@ -338,7 +338,7 @@ public struct Common_V1_ServiceRequest: ProtoMessage {
         self.expiresAtMs = r.readInt64(12)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.id)
         w.writeInt64(2, self.clientAccountID)
         w.writeString(3, self.clientAccountName)
@@ -354,9 +354,9 @@ public struct Common_V1_ServiceRequest: ProtoMessage {
     }
 }
 
-public struct Common_V1_AuditEvent: ProtoMessage {
+public struct Common_V1_AuditEvent: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "common.v1.AuditEvent"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var id: Int64 = 0
     public var atMs: Int64 = 0
@@ -395,7 +395,7 @@ public struct Common_V1_AuditEvent: ProtoMessage {
         self.result = result
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.id = r.readInt64(1)
         self.atMs = r.readInt64(2)
         self.actorUserID = r.readInt64(3)
@@ -408,7 +408,7 @@ public struct Common_V1_AuditEvent: ProtoMessage {
         self.result = try r.readString(10)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeInt64(1, self.id)
         w.writeInt64(2, self.atMs)
         w.writeInt64(3, self.actorUserID)

@@ -21,9 +21,9 @@ public struct Health_V1_ServingStatus: RawRepresentable, Hashable, Sendable, Cus
     }
 }
 
-public struct Health_V1_CheckRequest: ProtoMessage {
+public struct Health_V1_CheckRequest: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "health.v1.CheckRequest"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var service: String = ""
 
@@ -35,18 +35,18 @@ public struct Health_V1_CheckRequest: ProtoMessage {
         self.service = service
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.service = try r.readString(1)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeString(1, self.service)
     }
 }
 
-public struct Health_V1_CheckResponse: ProtoMessage {
+public struct Health_V1_CheckResponse: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "health.v1.CheckResponse"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0)
 
@@ -58,11 +58,11 @@ public struct Health_V1_CheckResponse: ProtoMessage {
         self.status = status
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.status = Health_V1_ServingStatus(rawValue: r.readEnum(1))
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeEnum(1, self.status.rawValue)
     }
 }

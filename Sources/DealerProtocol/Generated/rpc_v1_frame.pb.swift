@@ -47,9 +47,9 @@ public struct Rpc_V1_StatusCode: RawRepresentable, Hashable, Sendable, CustomStr
     }
 }
 
-public struct Rpc_V1_Frame: ProtoMessage {
+public struct Rpc_V1_Frame: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Frame"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     /// The `kind` oneof: at most one member is set.
     public enum Kind: Sendable, Hashable {
@@ -73,7 +73,7 @@ public struct Rpc_V1_Frame: ProtoMessage {
         self.kind = kind
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         switch r.readOneofCase(1) {
         case 1: self.kind = .hello(try r.readOneofMessage(1, as: Rpc_V1_Hello.self))
         case 2: self.kind = .helloAck(try r.readOneofMessage(2, as: Rpc_V1_HelloAck.self))
@@ -87,7 +87,7 @@ public struct Rpc_V1_Frame: ProtoMessage {
         }
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         switch self.kind {
         case .hello(let value): w.writeMessage(1, value)
         case .helloAck(let value): w.writeMessage(2, value)
@@ -102,9 +102,9 @@ public struct Rpc_V1_Frame: ProtoMessage {
     }
 }
 
-public struct Rpc_V1_Hello: ProtoMessage {
+public struct Rpc_V1_Hello: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Hello"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var protocolVersion: UInt32 = 0
     public var clientName: String = ""
@@ -119,20 +119,20 @@ public struct Rpc_V1_Hello: ProtoMessage {
         self.clientName = clientName
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.protocolVersion = r.readUInt32(1)
         self.clientName = try r.readString(2)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt32(1, self.protocolVersion)
         w.writeString(2, self.clientName)
     }
 }
 
-public struct Rpc_V1_HelloAck: ProtoMessage {
+public struct Rpc_V1_HelloAck: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.HelloAck"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var protocolVersion: UInt32 = 0
     public var serverName: String = ""
@@ -153,14 +153,14 @@ public struct Rpc_V1_HelloAck: ProtoMessage {
         self.maxInFlightCalls = maxInFlightCalls
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.protocolVersion = r.readUInt32(1)
         self.serverName = try r.readString(2)
         self.maxFrameSize = r.readUInt32(3)
         self.maxInFlightCalls = r.readUInt32(4)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt32(1, self.protocolVersion)
         w.writeString(2, self.serverName)
         w.writeUInt32(3, self.maxFrameSize)
@@ -168,9 +168,9 @@ public struct Rpc_V1_HelloAck: ProtoMessage {
     }
 }
 
-public struct Rpc_V1_Request: ProtoMessage {
+public struct Rpc_V1_Request: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Request"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var callID: UInt64 = 0
     public var method: String = ""
@@ -194,7 +194,7 @@ public struct Rpc_V1_Request: ProtoMessage {
         self.payload = payload
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.callID = r.readUInt64(1)
         self.method = try r.readString(2)
         self.sessionToken = try r.readString(3)
@@ -202,7 +202,7 @@ public struct Rpc_V1_Request: ProtoMessage {
         self.payload = r.readBytes(5)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt64(1, self.callID)
         w.writeString(2, self.method)
         w.writeString(3, self.sessionToken)
@@ -211,9 +211,9 @@ public struct Rpc_V1_Request: ProtoMessage {
     }
 }
 
-public struct Rpc_V1_Response: ProtoMessage {
+public struct Rpc_V1_Response: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Response"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var callID: UInt64 = 0
     public var status: Rpc_V1_Status? = nil
@@ -231,22 +231,22 @@ public struct Rpc_V1_Response: ProtoMessage {
         self.payload = payload
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.callID = r.readUInt64(1)
         self.status = try r.readMessage(2, as: Rpc_V1_Status.self)
         self.payload = r.readBytes(3)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt64(1, self.callID)
         w.writeMessage(2, self.status)
         w.writeBytes(3, self.payload)
     }
 }
 
-public struct Rpc_V1_Status: ProtoMessage {
+public struct Rpc_V1_Status: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Status"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var code: Rpc_V1_StatusCode = Rpc_V1_StatusCode(rawValue: 0)
     public var message: String = ""
@@ -264,22 +264,22 @@ public struct Rpc_V1_Status: ProtoMessage {
         self.reason = reason
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.code = Rpc_V1_StatusCode(rawValue: r.readEnum(1))
         self.message = try r.readString(2)
         self.reason = try r.readString(3)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeEnum(1, self.code.rawValue)
         w.writeString(2, self.message)
         w.writeString(3, self.reason)
     }
 }
 
-public struct Rpc_V1_Ping: ProtoMessage {
+public struct Rpc_V1_Ping: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Ping"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var opaque: UInt64 = 0
 
@@ -291,18 +291,18 @@ public struct Rpc_V1_Ping: ProtoMessage {
         self.opaque = opaque
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.opaque = r.readUInt64(1)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt64(1, self.opaque)
     }
 }
 
-public struct Rpc_V1_Pong: ProtoMessage {
+public struct Rpc_V1_Pong: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Pong"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var opaque: UInt64 = 0
 
@@ -314,18 +314,18 @@ public struct Rpc_V1_Pong: ProtoMessage {
         self.opaque = opaque
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.opaque = r.readUInt64(1)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt64(1, self.opaque)
     }
 }
 
-public struct Rpc_V1_GoAway: ProtoMessage {
+public struct Rpc_V1_GoAway: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.GoAway"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var lastCallID: UInt64 = 0
     public var status: Rpc_V1_Status? = nil
@@ -340,20 +340,20 @@ public struct Rpc_V1_GoAway: ProtoMessage {
         self.status = status
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.lastCallID = r.readUInt64(1)
         self.status = try r.readMessage(2, as: Rpc_V1_Status.self)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt64(1, self.lastCallID)
         w.writeMessage(2, self.status)
     }
 }
 
-public struct Rpc_V1_Cancel: ProtoMessage {
+public struct Rpc_V1_Cancel: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "rpc.v1.Cancel"
-    public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
+    static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var callID: UInt64 = 0
 
@@ -365,11 +365,11 @@ public struct Rpc_V1_Cancel: ProtoMessage {
         self.callID = callID
     }
 
-    public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
+    init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.callID = r.readUInt64(1)
     }
 
-    public func write(to w: inout ProtoWriter) {
+    func write(to w: inout ProtoWriter) {
         w.writeUInt64(1, self.callID)
     }
 }

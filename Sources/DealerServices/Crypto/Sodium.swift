@@ -1,5 +1,5 @@
 // The one place that imports libsodium. Nothing here leaks a C type.
-import CSodium
+internal import CSodium
 
 /// libsodium's Argon2id password hashing, random bytes and SHA-256.
 enum Sodium {

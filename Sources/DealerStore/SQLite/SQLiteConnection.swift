@@ -1,4 +1,4 @@
-import CSQLite
+internal import CSQLite
 
 /// Owns one `sqlite3*` handle, closed exactly once in `deinit`, and a cache of its
 /// prepared statements. Not thread-safe: the store only reaches it through a `Mutex`.

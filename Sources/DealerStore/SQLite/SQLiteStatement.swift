@@ -1,4 +1,4 @@
-import CSQLite
+internal import CSQLite
 
 /// Owns one prepared `sqlite3_stmt*`, finalized exactly once in `deinit`.
 /// While a query runs, the statement is also the current row: read columns by index.
