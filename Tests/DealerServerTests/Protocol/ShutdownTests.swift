@@ -18,6 +18,8 @@ struct ShutdownTests {
                 try await raw.call(callID, TestMethods.wait.path, Health_V1_CheckRequest(service: "drain"))
             }
             await gates.arrived("drain", count: 2)
+            // The third call waits for a worker: shut down only once the server has read it.
+            _ = try #require(await server.firstConnectionLoad { $0.lastAcceptedCallID == 3 })
             async let shutdown: Void = server.server.shutdown()
 
             guard case .goAway(let goAway) = await frames.next()?.kind else { Issue.record("expected GoAway"); return }
