@@ -9,6 +9,7 @@ struct ExecutionLaneRegistrationTests {
     static let hashingPaths: Set<String> = [
         Auth_V1_AuthService.signUp.path, Auth_V1_AuthService.login.path, Auth_V1_AuthService.changePassword.path,
         Auth_V1_AuthService.createUser.path, Dealer_V1_DealerService.createClient.path,
+        Dealer_V1_DealerService.convertGroupToClient.path,
     ]
 
     @Test("password-hashing methods run on the hashing lane, sized by maxConcurrentHashes; the rest never do")

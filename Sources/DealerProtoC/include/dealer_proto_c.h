@@ -7,6 +7,7 @@
 #include "common/v1/types.pb-c.h"
 #include "dealer/v1/dealer.pb-c.h"
 #include "health/v1/health.pb-c.h"
+#include "registers/v1/registers.pb-c.h"
 #include "rpc/v1/frame.pb-c.h"
 
 /// Every message descriptor of proto/, for lookup by full name.

@@ -579,6 +579,164 @@ extension Dealer_V1_SetRequestBlockedResponse {
     }
 }
 
+extension Dealer_V1_TransferRegistersRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerIds = [Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31)), Int64(truncatingIfNeeded: -(seed &* 7919 &+ 32))]
+        m.targetAccountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.targetGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 93))
+        m.operationID = "operation_id-\(seed)-0-ключ"
+        m.dryRun = true
+        return m
+    }
+}
+
+extension Dealer_V1_MovedRegister {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.fromAccountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.fromGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 93))
+        m.fromOrganizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 124))
+        m.toOrganizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        m.inn = "inn-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Dealer_V1_RegisterProblem {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.reason = "reason-\(seed)-0-ключ"
+        m.inn = "inn-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Dealer_V1_TransferRegistersResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.operationID = "operation_id-\(seed)-0-ключ"
+        m.dryRun = true
+        m.replayed = true
+        m.transferID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 124))
+        m.targetAccountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        m.targetGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 186))
+        m.registers = [Dealer_V1_MovedRegister.sample(seed &+ 7), Dealer_V1_MovedRegister.sample(seed &+ 8)]
+        m.problems = [Dealer_V1_RegisterProblem.sample(seed &+ 8), Dealer_V1_RegisterProblem.sample(seed &+ 9)]
+        m.performedAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 279))
+        return m
+    }
+}
+
+extension Dealer_V1_ConvertGroupToClientRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.accountName = "account_name-\(seed)-0-ключ"
+        m.adminLogin = "admin_login-\(seed)-0-ключ"
+        m.adminPassword = "admin_password-\(seed)-0-ключ"
+        m.operationID = "operation_id-\(seed)-0-ключ"
+        m.dryRun = true
+        m.copySharedOrganizations = true
+        return m
+    }
+}
+
+extension Dealer_V1_OrganizationMove {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.sourceOrganizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.inn = "inn-\(seed)-0-ключ"
+        m.name = "name-\(seed)-0-ключ"
+        m.kind = Dealer_V1_OrganizationMoveKind(rawValue: 1)
+        m.targetOrganizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        m.registerCount = UInt32(truncatingIfNeeded: seed &* 7919 &+ 186)
+        return m
+    }
+}
+
+extension Dealer_V1_SharedOrganization {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.inn = "inn-\(seed)-0-ключ"
+        m.name = "name-\(seed)-0-ключ"
+        m.registersInGroup = UInt32(truncatingIfNeeded: seed &* 7919 &+ 124)
+        m.registersOutsideGroup = UInt32(truncatingIfNeeded: seed &* 7919 &+ 155)
+        return m
+    }
+}
+
+extension Dealer_V1_ConvertGroupToClientResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.operationID = "operation_id-\(seed)-0-ключ"
+        m.dryRun = true
+        m.replayed = true
+        m.transferID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 124))
+        m.account = Common_V1_Account.sample(seed &+ 5)
+        m.admin = Common_V1_User.sample(seed &+ 6)
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 217))
+        m.organizations = [Dealer_V1_OrganizationMove.sample(seed &+ 8), Dealer_V1_OrganizationMove.sample(seed &+ 9)]
+        m.registers = [Dealer_V1_MovedRegister.sample(seed &+ 9), Dealer_V1_MovedRegister.sample(seed &+ 10)]
+        m.sharedOrganizations = [Dealer_V1_SharedOrganization.sample(seed &+ 10), Dealer_V1_SharedOrganization.sample(seed &+ 11)]
+        m.performedAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 341))
+        return m
+    }
+}
+
+extension Dealer_V1_Transfer {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.id = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.operationID = "operation_id-\(seed)-0-ключ"
+        m.kind = Dealer_V1_TransferKind(rawValue: 1)
+        m.performedAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 124))
+        m.userID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        m.userLogin = "user_login-\(seed)-0-ключ"
+        m.sourceAccountIds = [Int64(truncatingIfNeeded: -(seed &* 7919 &+ 217)), Int64(truncatingIfNeeded: -(seed &* 7919 &+ 218))]
+        m.targetAccountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 248))
+        m.targetGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 279))
+        m.sourceGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 310))
+        m.registerCount = UInt32(truncatingIfNeeded: seed &* 7919 &+ 341)
+        m.registerIds = [Int64(truncatingIfNeeded: -(seed &* 7919 &+ 372)), Int64(truncatingIfNeeded: -(seed &* 7919 &+ 373))]
+        m.organizationsMoved = UInt32(truncatingIfNeeded: seed &* 7919 &+ 403)
+        m.organizationsCopied = UInt32(truncatingIfNeeded: seed &* 7919 &+ 434)
+        return m
+    }
+}
+
+extension Dealer_V1_ListTransfersRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.pageSize = UInt32(truncatingIfNeeded: seed &* 7919 &+ 31)
+        m.pageToken = "page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Dealer_V1_ListTransfersResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.transfers = [Dealer_V1_Transfer.sample(seed &+ 1), Dealer_V1_Transfer.sample(seed &+ 2)]
+        m.nextPageToken = "next_page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
 extension Health_V1_CheckRequest {
     /// Every field set to a non-default value; oneofs cycle with the seed.
     static func sample(_ seed: Int) -> Self {
@@ -593,6 +751,396 @@ extension Health_V1_CheckResponse {
     static func sample(_ seed: Int) -> Self {
         var m = Self()
         m.status = Health_V1_ServingStatus(rawValue: 1)
+        return m
+    }
+}
+
+extension Registers_V1_Organization {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.id = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.accountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.name = "name-\(seed)-0-ключ"
+        m.inn = "inn-\(seed)-0-ключ"
+        m.kpp = "kpp-\(seed)-0-ключ"
+        m.createdAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 186))
+        m.updatedAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 217))
+        m.registerCount = UInt32(truncatingIfNeeded: seed &* 7919 &+ 248)
+        return m
+    }
+}
+
+extension Registers_V1_Group {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.id = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.accountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.name = "name-\(seed)-0-ключ"
+        m.registerCount = UInt32(truncatingIfNeeded: seed &* 7919 &+ 124)
+        m.createdAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        return m
+    }
+}
+
+extension Registers_V1_CashRegister {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.id = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.accountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 93))
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 124))
+        m.model = "model-\(seed)-0-ключ"
+        m.serialNumber = "serial_number-\(seed)-0-ключ"
+        m.registrationNumber = "registration_number-\(seed)-0-ключ"
+        m.fiscalDriveNumber = "fiscal_drive_number-\(seed)-0-ключ"
+        m.name = "name-\(seed)-0-ключ"
+        m.address = "address-\(seed)-0-ключ"
+        m.createdAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 341))
+        m.updatedAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 372))
+        m.state = Registers_V1_RegisterState(rawValue: 1)
+        m.removedAtMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 434))
+        return m
+    }
+}
+
+extension Registers_V1_RegisterHistoryEntry {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.id = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.atMs = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 93))
+        m.kind = Registers_V1_RegisterChangeKind(rawValue: 1)
+        m.fromAccountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        m.toAccountID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 186))
+        m.fromGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 217))
+        m.toGroupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 248))
+        m.fromOrganizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 279))
+        m.toOrganizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 310))
+        m.userID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 341))
+        m.userLogin = "user_login-\(seed)-0-ключ"
+        m.impersonator = Common_V1_Impersonator.sample(seed &+ 13)
+        m.operationID = "operation_id-\(seed)-0-ключ"
+        m.transferID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 465))
+        return m
+    }
+}
+
+extension Registers_V1_ListOrganizationsRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.pageSize = UInt32(truncatingIfNeeded: seed &* 7919 &+ 31)
+        m.pageToken = "page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_ListOrganizationsResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organizations = [Registers_V1_Organization.sample(seed &+ 1), Registers_V1_Organization.sample(seed &+ 2)]
+        m.nextPageToken = "next_page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_GetOrganizationRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        return m
+    }
+}
+
+extension Registers_V1_GetOrganizationResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organization = Registers_V1_Organization.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_CreateOrganizationRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.name = "name-\(seed)-0-ключ"
+        m.inn = "inn-\(seed)-0-ключ"
+        m.kpp = "kpp-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_CreateOrganizationResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organization = Registers_V1_Organization.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_UpdateOrganizationRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.name = "name-\(seed)-0-ключ"
+        m.kpp = "kpp-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_UpdateOrganizationResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organization = Registers_V1_Organization.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_DeleteOrganizationRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        return m
+    }
+}
+
+extension Registers_V1_DeleteOrganizationResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        Self()
+    }
+}
+
+extension Registers_V1_ListGroupsRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.pageSize = UInt32(truncatingIfNeeded: seed &* 7919 &+ 31)
+        m.pageToken = "page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_ListGroupsResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.groups = [Registers_V1_Group.sample(seed &+ 1), Registers_V1_Group.sample(seed &+ 2)]
+        m.nextPageToken = "next_page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_CreateGroupRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.name = "name-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_CreateGroupResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.group = Registers_V1_Group.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_RenameGroupRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.name = "name-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_RenameGroupResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.group = Registers_V1_Group.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_DeleteGroupRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        return m
+    }
+}
+
+extension Registers_V1_DeleteGroupResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        Self()
+    }
+}
+
+extension Registers_V1_ListRegistersRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.state = Registers_V1_RegisterState(rawValue: 1)
+        m.withoutGroup = true
+        m.pageSize = UInt32(truncatingIfNeeded: seed &* 7919 &+ 155)
+        m.pageToken = "page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_ListRegistersResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registers = [Registers_V1_CashRegister.sample(seed &+ 1), Registers_V1_CashRegister.sample(seed &+ 2)]
+        m.nextPageToken = "next_page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_GetRegisterRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        return m
+    }
+}
+
+extension Registers_V1_GetRegisterResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.register = Registers_V1_CashRegister.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_AddRegisterRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        m.model = "model-\(seed)-0-ключ"
+        m.serialNumber = "serial_number-\(seed)-0-ключ"
+        m.registrationNumber = "registration_number-\(seed)-0-ключ"
+        m.fiscalDriveNumber = "fiscal_drive_number-\(seed)-0-ключ"
+        m.name = "name-\(seed)-0-ключ"
+        m.address = "address-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_AddRegisterResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.register = Registers_V1_CashRegister.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_UpdateRegisterRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.updateFields = [Registers_V1_RegisterField(rawValue: 1), Registers_V1_RegisterField(rawValue: 2)]
+        m.name = "name-\(seed)-0-ключ"
+        m.address = "address-\(seed)-0-ключ"
+        m.organizationID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 155))
+        m.fiscalDriveNumber = "fiscal_drive_number-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_UpdateRegisterResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.register = Registers_V1_CashRegister.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_MoveRegistersToGroupRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerIds = [Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31)), Int64(truncatingIfNeeded: -(seed &* 7919 &+ 32))]
+        m.groupID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62))
+        return m
+    }
+}
+
+extension Registers_V1_MoveRegistersToGroupResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.movedRegisterIds = [Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31)), Int64(truncatingIfNeeded: -(seed &* 7919 &+ 32))]
+        m.unchangedRegisterIds = [Int64(truncatingIfNeeded: -(seed &* 7919 &+ 62)), Int64(truncatingIfNeeded: -(seed &* 7919 &+ 63))]
+        return m
+    }
+}
+
+extension Registers_V1_RemoveRegisterRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        return m
+    }
+}
+
+extension Registers_V1_RemoveRegisterResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.register = Registers_V1_CashRegister.sample(seed &+ 1)
+        return m
+    }
+}
+
+extension Registers_V1_GetRegisterHistoryRequest {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.registerID = Int64(truncatingIfNeeded: -(seed &* 7919 &+ 31))
+        m.pageSize = UInt32(truncatingIfNeeded: seed &* 7919 &+ 62)
+        m.pageToken = "page_token-\(seed)-0-ключ"
+        return m
+    }
+}
+
+extension Registers_V1_GetRegisterHistoryResponse {
+    /// Every field set to a non-default value; oneofs cycle with the seed.
+    static func sample(_ seed: Int) -> Self {
+        var m = Self()
+        m.entries = [Registers_V1_RegisterHistoryEntry.sample(seed &+ 1), Registers_V1_RegisterHistoryEntry.sample(seed &+ 2)]
+        m.nextPageToken = "next_page_token-\(seed)-0-ключ"
         return m
     }
 }
@@ -753,6 +1301,8 @@ let allSampleMessages: [@Sendable (Int) -> any ProtoMessage] = [
     { Common_V1_User.sample($0) },
     { Dealer_V1_AcceptRequestRequest.sample($0) },
     { Dealer_V1_AcceptRequestResponse.sample($0) },
+    { Dealer_V1_ConvertGroupToClientRequest.sample($0) },
+    { Dealer_V1_ConvertGroupToClientResponse.sample($0) },
     { Dealer_V1_CreateClientRequest.sample($0) },
     { Dealer_V1_CreateClientResponse.sample($0) },
     { Dealer_V1_DeleteClientRequest.sample($0) },
@@ -761,15 +1311,60 @@ let allSampleMessages: [@Sendable (Int) -> any ProtoMessage] = [
     { Dealer_V1_ListClientsResponse.sample($0) },
     { Dealer_V1_ListIncomingRequestsRequest.sample($0) },
     { Dealer_V1_ListIncomingRequestsResponse.sample($0) },
+    { Dealer_V1_ListTransfersRequest.sample($0) },
+    { Dealer_V1_ListTransfersResponse.sample($0) },
     { Dealer_V1_LoginToClientRequest.sample($0) },
     { Dealer_V1_LoginToClientResponse.sample($0) },
+    { Dealer_V1_MovedRegister.sample($0) },
+    { Dealer_V1_OrganizationMove.sample($0) },
+    { Dealer_V1_RegisterProblem.sample($0) },
     { Dealer_V1_RejectRequestRequest.sample($0) },
     { Dealer_V1_RejectRequestResponse.sample($0) },
     { Dealer_V1_ServedClient.sample($0) },
     { Dealer_V1_SetRequestBlockedRequest.sample($0) },
     { Dealer_V1_SetRequestBlockedResponse.sample($0) },
+    { Dealer_V1_SharedOrganization.sample($0) },
+    { Dealer_V1_Transfer.sample($0) },
+    { Dealer_V1_TransferRegistersRequest.sample($0) },
+    { Dealer_V1_TransferRegistersResponse.sample($0) },
     { Health_V1_CheckRequest.sample($0) },
     { Health_V1_CheckResponse.sample($0) },
+    { Registers_V1_AddRegisterRequest.sample($0) },
+    { Registers_V1_AddRegisterResponse.sample($0) },
+    { Registers_V1_CashRegister.sample($0) },
+    { Registers_V1_CreateGroupRequest.sample($0) },
+    { Registers_V1_CreateGroupResponse.sample($0) },
+    { Registers_V1_CreateOrganizationRequest.sample($0) },
+    { Registers_V1_CreateOrganizationResponse.sample($0) },
+    { Registers_V1_DeleteGroupRequest.sample($0) },
+    { Registers_V1_DeleteGroupResponse.sample($0) },
+    { Registers_V1_DeleteOrganizationRequest.sample($0) },
+    { Registers_V1_DeleteOrganizationResponse.sample($0) },
+    { Registers_V1_GetOrganizationRequest.sample($0) },
+    { Registers_V1_GetOrganizationResponse.sample($0) },
+    { Registers_V1_GetRegisterHistoryRequest.sample($0) },
+    { Registers_V1_GetRegisterHistoryResponse.sample($0) },
+    { Registers_V1_GetRegisterRequest.sample($0) },
+    { Registers_V1_GetRegisterResponse.sample($0) },
+    { Registers_V1_Group.sample($0) },
+    { Registers_V1_ListGroupsRequest.sample($0) },
+    { Registers_V1_ListGroupsResponse.sample($0) },
+    { Registers_V1_ListOrganizationsRequest.sample($0) },
+    { Registers_V1_ListOrganizationsResponse.sample($0) },
+    { Registers_V1_ListRegistersRequest.sample($0) },
+    { Registers_V1_ListRegistersResponse.sample($0) },
+    { Registers_V1_MoveRegistersToGroupRequest.sample($0) },
+    { Registers_V1_MoveRegistersToGroupResponse.sample($0) },
+    { Registers_V1_Organization.sample($0) },
+    { Registers_V1_RegisterHistoryEntry.sample($0) },
+    { Registers_V1_RemoveRegisterRequest.sample($0) },
+    { Registers_V1_RemoveRegisterResponse.sample($0) },
+    { Registers_V1_RenameGroupRequest.sample($0) },
+    { Registers_V1_RenameGroupResponse.sample($0) },
+    { Registers_V1_UpdateOrganizationRequest.sample($0) },
+    { Registers_V1_UpdateOrganizationResponse.sample($0) },
+    { Registers_V1_UpdateRegisterRequest.sample($0) },
+    { Registers_V1_UpdateRegisterResponse.sample($0) },
     { Rpc_V1_Cancel.sample($0) },
     { Rpc_V1_Frame.sample($0) },
     { Rpc_V1_GoAway.sample($0) },

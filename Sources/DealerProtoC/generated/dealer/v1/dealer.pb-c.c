@@ -772,6 +772,501 @@ void   dealer__v1__set_request_blocked_response__free_unpacked
   assert(message->base.descriptor == &dealer__v1__set_request_blocked_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   dealer__v1__transfer_registers_request__init
+                     (Dealer__V1__TransferRegistersRequest         *message)
+{
+  static const Dealer__V1__TransferRegistersRequest init_value = DEALER__V1__TRANSFER_REGISTERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__transfer_registers_request__get_packed_size
+                     (const Dealer__V1__TransferRegistersRequest *message)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__transfer_registers_request__pack
+                     (const Dealer__V1__TransferRegistersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__transfer_registers_request__pack_to_buffer
+                     (const Dealer__V1__TransferRegistersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__TransferRegistersRequest *
+       dealer__v1__transfer_registers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__TransferRegistersRequest *)
+     protobuf_c_message_unpack (&dealer__v1__transfer_registers_request__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__transfer_registers_request__free_unpacked
+                     (Dealer__V1__TransferRegistersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__moved_register__init
+                     (Dealer__V1__MovedRegister         *message)
+{
+  static const Dealer__V1__MovedRegister init_value = DEALER__V1__MOVED_REGISTER__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__moved_register__get_packed_size
+                     (const Dealer__V1__MovedRegister *message)
+{
+  assert(message->base.descriptor == &dealer__v1__moved_register__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__moved_register__pack
+                     (const Dealer__V1__MovedRegister *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__moved_register__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__moved_register__pack_to_buffer
+                     (const Dealer__V1__MovedRegister *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__moved_register__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__MovedRegister *
+       dealer__v1__moved_register__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__MovedRegister *)
+     protobuf_c_message_unpack (&dealer__v1__moved_register__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__moved_register__free_unpacked
+                     (Dealer__V1__MovedRegister *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__moved_register__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__register_problem__init
+                     (Dealer__V1__RegisterProblem         *message)
+{
+  static const Dealer__V1__RegisterProblem init_value = DEALER__V1__REGISTER_PROBLEM__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__register_problem__get_packed_size
+                     (const Dealer__V1__RegisterProblem *message)
+{
+  assert(message->base.descriptor == &dealer__v1__register_problem__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__register_problem__pack
+                     (const Dealer__V1__RegisterProblem *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__register_problem__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__register_problem__pack_to_buffer
+                     (const Dealer__V1__RegisterProblem *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__register_problem__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__RegisterProblem *
+       dealer__v1__register_problem__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__RegisterProblem *)
+     protobuf_c_message_unpack (&dealer__v1__register_problem__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__register_problem__free_unpacked
+                     (Dealer__V1__RegisterProblem *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__register_problem__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__transfer_registers_response__init
+                     (Dealer__V1__TransferRegistersResponse         *message)
+{
+  static const Dealer__V1__TransferRegistersResponse init_value = DEALER__V1__TRANSFER_REGISTERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__transfer_registers_response__get_packed_size
+                     (const Dealer__V1__TransferRegistersResponse *message)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__transfer_registers_response__pack
+                     (const Dealer__V1__TransferRegistersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__transfer_registers_response__pack_to_buffer
+                     (const Dealer__V1__TransferRegistersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__TransferRegistersResponse *
+       dealer__v1__transfer_registers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__TransferRegistersResponse *)
+     protobuf_c_message_unpack (&dealer__v1__transfer_registers_response__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__transfer_registers_response__free_unpacked
+                     (Dealer__V1__TransferRegistersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__transfer_registers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__convert_group_to_client_request__init
+                     (Dealer__V1__ConvertGroupToClientRequest         *message)
+{
+  static const Dealer__V1__ConvertGroupToClientRequest init_value = DEALER__V1__CONVERT_GROUP_TO_CLIENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__convert_group_to_client_request__get_packed_size
+                     (const Dealer__V1__ConvertGroupToClientRequest *message)
+{
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__convert_group_to_client_request__pack
+                     (const Dealer__V1__ConvertGroupToClientRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__convert_group_to_client_request__pack_to_buffer
+                     (const Dealer__V1__ConvertGroupToClientRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__ConvertGroupToClientRequest *
+       dealer__v1__convert_group_to_client_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__ConvertGroupToClientRequest *)
+     protobuf_c_message_unpack (&dealer__v1__convert_group_to_client_request__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__convert_group_to_client_request__free_unpacked
+                     (Dealer__V1__ConvertGroupToClientRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__organization_move__init
+                     (Dealer__V1__OrganizationMove         *message)
+{
+  static const Dealer__V1__OrganizationMove init_value = DEALER__V1__ORGANIZATION_MOVE__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__organization_move__get_packed_size
+                     (const Dealer__V1__OrganizationMove *message)
+{
+  assert(message->base.descriptor == &dealer__v1__organization_move__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__organization_move__pack
+                     (const Dealer__V1__OrganizationMove *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__organization_move__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__organization_move__pack_to_buffer
+                     (const Dealer__V1__OrganizationMove *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__organization_move__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__OrganizationMove *
+       dealer__v1__organization_move__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__OrganizationMove *)
+     protobuf_c_message_unpack (&dealer__v1__organization_move__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__organization_move__free_unpacked
+                     (Dealer__V1__OrganizationMove *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__organization_move__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__shared_organization__init
+                     (Dealer__V1__SharedOrganization         *message)
+{
+  static const Dealer__V1__SharedOrganization init_value = DEALER__V1__SHARED_ORGANIZATION__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__shared_organization__get_packed_size
+                     (const Dealer__V1__SharedOrganization *message)
+{
+  assert(message->base.descriptor == &dealer__v1__shared_organization__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__shared_organization__pack
+                     (const Dealer__V1__SharedOrganization *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__shared_organization__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__shared_organization__pack_to_buffer
+                     (const Dealer__V1__SharedOrganization *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__shared_organization__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__SharedOrganization *
+       dealer__v1__shared_organization__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__SharedOrganization *)
+     protobuf_c_message_unpack (&dealer__v1__shared_organization__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__shared_organization__free_unpacked
+                     (Dealer__V1__SharedOrganization *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__shared_organization__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__convert_group_to_client_response__init
+                     (Dealer__V1__ConvertGroupToClientResponse         *message)
+{
+  static const Dealer__V1__ConvertGroupToClientResponse init_value = DEALER__V1__CONVERT_GROUP_TO_CLIENT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__convert_group_to_client_response__get_packed_size
+                     (const Dealer__V1__ConvertGroupToClientResponse *message)
+{
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__convert_group_to_client_response__pack
+                     (const Dealer__V1__ConvertGroupToClientResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__convert_group_to_client_response__pack_to_buffer
+                     (const Dealer__V1__ConvertGroupToClientResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__ConvertGroupToClientResponse *
+       dealer__v1__convert_group_to_client_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__ConvertGroupToClientResponse *)
+     protobuf_c_message_unpack (&dealer__v1__convert_group_to_client_response__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__convert_group_to_client_response__free_unpacked
+                     (Dealer__V1__ConvertGroupToClientResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__convert_group_to_client_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__transfer__init
+                     (Dealer__V1__Transfer         *message)
+{
+  static const Dealer__V1__Transfer init_value = DEALER__V1__TRANSFER__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__transfer__get_packed_size
+                     (const Dealer__V1__Transfer *message)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__transfer__pack
+                     (const Dealer__V1__Transfer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__transfer__pack_to_buffer
+                     (const Dealer__V1__Transfer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__transfer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__Transfer *
+       dealer__v1__transfer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__Transfer *)
+     protobuf_c_message_unpack (&dealer__v1__transfer__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__transfer__free_unpacked
+                     (Dealer__V1__Transfer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__transfer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__list_transfers_request__init
+                     (Dealer__V1__ListTransfersRequest         *message)
+{
+  static const Dealer__V1__ListTransfersRequest init_value = DEALER__V1__LIST_TRANSFERS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__list_transfers_request__get_packed_size
+                     (const Dealer__V1__ListTransfersRequest *message)
+{
+  assert(message->base.descriptor == &dealer__v1__list_transfers_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__list_transfers_request__pack
+                     (const Dealer__V1__ListTransfersRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__list_transfers_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__list_transfers_request__pack_to_buffer
+                     (const Dealer__V1__ListTransfersRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__list_transfers_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__ListTransfersRequest *
+       dealer__v1__list_transfers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__ListTransfersRequest *)
+     protobuf_c_message_unpack (&dealer__v1__list_transfers_request__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__list_transfers_request__free_unpacked
+                     (Dealer__V1__ListTransfersRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__list_transfers_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   dealer__v1__list_transfers_response__init
+                     (Dealer__V1__ListTransfersResponse         *message)
+{
+  static const Dealer__V1__ListTransfersResponse init_value = DEALER__V1__LIST_TRANSFERS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t dealer__v1__list_transfers_response__get_packed_size
+                     (const Dealer__V1__ListTransfersResponse *message)
+{
+  assert(message->base.descriptor == &dealer__v1__list_transfers_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t dealer__v1__list_transfers_response__pack
+                     (const Dealer__V1__ListTransfersResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &dealer__v1__list_transfers_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t dealer__v1__list_transfers_response__pack_to_buffer
+                     (const Dealer__V1__ListTransfersResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &dealer__v1__list_transfers_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Dealer__V1__ListTransfersResponse *
+       dealer__v1__list_transfers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Dealer__V1__ListTransfersResponse *)
+     protobuf_c_message_unpack (&dealer__v1__list_transfers_response__descriptor,
+                                allocator, len, data);
+}
+void   dealer__v1__list_transfers_response__free_unpacked
+                     (Dealer__V1__ListTransfersResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &dealer__v1__list_transfers_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor dealer__v1__served_client__field_descriptors[3] =
 {
   {
@@ -1567,7 +2062,1252 @@ const ProtobufCMessageDescriptor dealer__v1__set_request_blocked_response__descr
   (ProtobufCMessageInit) dealer__v1__set_request_blocked_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor dealer__v1__dealer_service__method_descriptors[8] =
+static const ProtobufCFieldDescriptor dealer__v1__transfer_registers_request__field_descriptors[5] =
+{
+  {
+    "register_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Dealer__V1__TransferRegistersRequest, n_register_ids),
+    offsetof(Dealer__V1__TransferRegistersRequest, register_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersRequest, target_account_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_group_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersRequest, target_group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "operation_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersRequest, operation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dry_run",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersRequest, dry_run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__transfer_registers_request__field_indices_by_name[] = {
+  4,   /* field[4] = dry_run */
+  3,   /* field[3] = operation_id */
+  0,   /* field[0] = register_ids */
+  1,   /* field[1] = target_account_id */
+  2,   /* field[2] = target_group_id */
+};
+static const ProtobufCIntRange dealer__v1__transfer_registers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor dealer__v1__transfer_registers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.TransferRegistersRequest",
+  "TransferRegistersRequest",
+  "Dealer__V1__TransferRegistersRequest",
+  "dealer.v1",
+  sizeof(Dealer__V1__TransferRegistersRequest),
+  5,
+  dealer__v1__transfer_registers_request__field_descriptors,
+  dealer__v1__transfer_registers_request__field_indices_by_name,
+  1,  dealer__v1__transfer_registers_request__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__transfer_registers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__moved_register__field_descriptors[6] =
+{
+  {
+    "register_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__MovedRegister, register_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_account_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__MovedRegister, from_account_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_group_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__MovedRegister, from_group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_organization_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__MovedRegister, from_organization_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_organization_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__MovedRegister, to_organization_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inn",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__MovedRegister, inn),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__moved_register__field_indices_by_name[] = {
+  1,   /* field[1] = from_account_id */
+  2,   /* field[2] = from_group_id */
+  3,   /* field[3] = from_organization_id */
+  5,   /* field[5] = inn */
+  0,   /* field[0] = register_id */
+  4,   /* field[4] = to_organization_id */
+};
+static const ProtobufCIntRange dealer__v1__moved_register__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor dealer__v1__moved_register__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.MovedRegister",
+  "MovedRegister",
+  "Dealer__V1__MovedRegister",
+  "dealer.v1",
+  sizeof(Dealer__V1__MovedRegister),
+  6,
+  dealer__v1__moved_register__field_descriptors,
+  dealer__v1__moved_register__field_indices_by_name,
+  1,  dealer__v1__moved_register__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__moved_register__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__register_problem__field_descriptors[3] =
+{
+  {
+    "register_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__RegisterProblem, register_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__RegisterProblem, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inn",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__RegisterProblem, inn),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__register_problem__field_indices_by_name[] = {
+  2,   /* field[2] = inn */
+  1,   /* field[1] = reason */
+  0,   /* field[0] = register_id */
+};
+static const ProtobufCIntRange dealer__v1__register_problem__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor dealer__v1__register_problem__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.RegisterProblem",
+  "RegisterProblem",
+  "Dealer__V1__RegisterProblem",
+  "dealer.v1",
+  sizeof(Dealer__V1__RegisterProblem),
+  3,
+  dealer__v1__register_problem__field_descriptors,
+  dealer__v1__register_problem__field_indices_by_name,
+  1,  dealer__v1__register_problem__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__register_problem__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__transfer_registers_response__field_descriptors[9] =
+{
+  {
+    "operation_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, operation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dry_run",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, dry_run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replayed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, replayed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "transfer_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, transfer_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_account_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, target_account_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_group_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, target_group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registers",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dealer__V1__TransferRegistersResponse, n_registers),
+    offsetof(Dealer__V1__TransferRegistersResponse, registers),
+    &dealer__v1__moved_register__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "problems",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dealer__V1__TransferRegistersResponse, n_problems),
+    offsetof(Dealer__V1__TransferRegistersResponse, problems),
+    &dealer__v1__register_problem__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "performed_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__TransferRegistersResponse, performed_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__transfer_registers_response__field_indices_by_name[] = {
+  1,   /* field[1] = dry_run */
+  0,   /* field[0] = operation_id */
+  8,   /* field[8] = performed_at_ms */
+  7,   /* field[7] = problems */
+  6,   /* field[6] = registers */
+  2,   /* field[2] = replayed */
+  4,   /* field[4] = target_account_id */
+  5,   /* field[5] = target_group_id */
+  3,   /* field[3] = transfer_id */
+};
+static const ProtobufCIntRange dealer__v1__transfer_registers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor dealer__v1__transfer_registers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.TransferRegistersResponse",
+  "TransferRegistersResponse",
+  "Dealer__V1__TransferRegistersResponse",
+  "dealer.v1",
+  sizeof(Dealer__V1__TransferRegistersResponse),
+  9,
+  dealer__v1__transfer_registers_response__field_descriptors,
+  dealer__v1__transfer_registers_response__field_indices_by_name,
+  1,  dealer__v1__transfer_registers_response__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__transfer_registers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__convert_group_to_client_request__field_descriptors[7] =
+{
+  {
+    "group_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "account_name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, account_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_login",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, admin_login),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_password",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, admin_password),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "operation_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, operation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dry_run",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, dry_run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "copy_shared_organizations",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientRequest, copy_shared_organizations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__convert_group_to_client_request__field_indices_by_name[] = {
+  1,   /* field[1] = account_name */
+  2,   /* field[2] = admin_login */
+  3,   /* field[3] = admin_password */
+  6,   /* field[6] = copy_shared_organizations */
+  5,   /* field[5] = dry_run */
+  0,   /* field[0] = group_id */
+  4,   /* field[4] = operation_id */
+};
+static const ProtobufCIntRange dealer__v1__convert_group_to_client_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor dealer__v1__convert_group_to_client_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.ConvertGroupToClientRequest",
+  "ConvertGroupToClientRequest",
+  "Dealer__V1__ConvertGroupToClientRequest",
+  "dealer.v1",
+  sizeof(Dealer__V1__ConvertGroupToClientRequest),
+  7,
+  dealer__v1__convert_group_to_client_request__field_descriptors,
+  dealer__v1__convert_group_to_client_request__field_indices_by_name,
+  1,  dealer__v1__convert_group_to_client_request__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__convert_group_to_client_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__organization_move__field_descriptors[6] =
+{
+  {
+    "source_organization_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__OrganizationMove, source_organization_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inn",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__OrganizationMove, inn),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__OrganizationMove, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__OrganizationMove, kind),
+    &dealer__v1__organization_move_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_organization_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__OrganizationMove, target_organization_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "register_count",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__OrganizationMove, register_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__organization_move__field_indices_by_name[] = {
+  1,   /* field[1] = inn */
+  3,   /* field[3] = kind */
+  2,   /* field[2] = name */
+  5,   /* field[5] = register_count */
+  0,   /* field[0] = source_organization_id */
+  4,   /* field[4] = target_organization_id */
+};
+static const ProtobufCIntRange dealer__v1__organization_move__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor dealer__v1__organization_move__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.OrganizationMove",
+  "OrganizationMove",
+  "Dealer__V1__OrganizationMove",
+  "dealer.v1",
+  sizeof(Dealer__V1__OrganizationMove),
+  6,
+  dealer__v1__organization_move__field_descriptors,
+  dealer__v1__organization_move__field_indices_by_name,
+  1,  dealer__v1__organization_move__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__organization_move__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__shared_organization__field_descriptors[5] =
+{
+  {
+    "organization_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__SharedOrganization, organization_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inn",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__SharedOrganization, inn),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__SharedOrganization, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registers_in_group",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__SharedOrganization, registers_in_group),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registers_outside_group",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__SharedOrganization, registers_outside_group),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__shared_organization__field_indices_by_name[] = {
+  1,   /* field[1] = inn */
+  2,   /* field[2] = name */
+  0,   /* field[0] = organization_id */
+  3,   /* field[3] = registers_in_group */
+  4,   /* field[4] = registers_outside_group */
+};
+static const ProtobufCIntRange dealer__v1__shared_organization__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor dealer__v1__shared_organization__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.SharedOrganization",
+  "SharedOrganization",
+  "Dealer__V1__SharedOrganization",
+  "dealer.v1",
+  sizeof(Dealer__V1__SharedOrganization),
+  5,
+  dealer__v1__shared_organization__field_descriptors,
+  dealer__v1__shared_organization__field_indices_by_name,
+  1,  dealer__v1__shared_organization__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__shared_organization__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__convert_group_to_client_response__field_descriptors[11] =
+{
+  {
+    "operation_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, operation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dry_run",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, dry_run),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replayed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, replayed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "transfer_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, transfer_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "account",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, account),
+    &common__v1__account__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, admin),
+    &common__v1__user__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "group_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "organizations",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, n_organizations),
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, organizations),
+    &dealer__v1__organization_move__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registers",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, n_registers),
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, registers),
+    &dealer__v1__moved_register__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shared_organizations",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, n_shared_organizations),
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, shared_organizations),
+    &dealer__v1__shared_organization__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "performed_at_ms",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ConvertGroupToClientResponse, performed_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__convert_group_to_client_response__field_indices_by_name[] = {
+  4,   /* field[4] = account */
+  5,   /* field[5] = admin */
+  1,   /* field[1] = dry_run */
+  6,   /* field[6] = group_id */
+  0,   /* field[0] = operation_id */
+  7,   /* field[7] = organizations */
+  10,   /* field[10] = performed_at_ms */
+  8,   /* field[8] = registers */
+  2,   /* field[2] = replayed */
+  9,   /* field[9] = shared_organizations */
+  3,   /* field[3] = transfer_id */
+};
+static const ProtobufCIntRange dealer__v1__convert_group_to_client_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor dealer__v1__convert_group_to_client_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.ConvertGroupToClientResponse",
+  "ConvertGroupToClientResponse",
+  "Dealer__V1__ConvertGroupToClientResponse",
+  "dealer.v1",
+  sizeof(Dealer__V1__ConvertGroupToClientResponse),
+  11,
+  dealer__v1__convert_group_to_client_response__field_descriptors,
+  dealer__v1__convert_group_to_client_response__field_indices_by_name,
+  1,  dealer__v1__convert_group_to_client_response__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__convert_group_to_client_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__transfer__field_descriptors[14] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "operation_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, operation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, kind),
+    &dealer__v1__transfer_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "performed_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, performed_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, user_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_login",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, user_login),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source_account_ids",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Dealer__V1__Transfer, n_source_account_ids),
+    offsetof(Dealer__V1__Transfer, source_account_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_account_id",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, target_account_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_group_id",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, target_group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source_group_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, source_group_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "register_count",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, register_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "register_ids",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Dealer__V1__Transfer, n_register_ids),
+    offsetof(Dealer__V1__Transfer, register_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "organizations_moved",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, organizations_moved),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "organizations_copied",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__Transfer, organizations_copied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__transfer__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  2,   /* field[2] = kind */
+  1,   /* field[1] = operation_id */
+  13,   /* field[13] = organizations_copied */
+  12,   /* field[12] = organizations_moved */
+  3,   /* field[3] = performed_at_ms */
+  10,   /* field[10] = register_count */
+  11,   /* field[11] = register_ids */
+  6,   /* field[6] = source_account_ids */
+  9,   /* field[9] = source_group_id */
+  7,   /* field[7] = target_account_id */
+  8,   /* field[8] = target_group_id */
+  4,   /* field[4] = user_id */
+  5,   /* field[5] = user_login */
+};
+static const ProtobufCIntRange dealer__v1__transfer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 14 }
+};
+const ProtobufCMessageDescriptor dealer__v1__transfer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.Transfer",
+  "Transfer",
+  "Dealer__V1__Transfer",
+  "dealer.v1",
+  sizeof(Dealer__V1__Transfer),
+  14,
+  dealer__v1__transfer__field_descriptors,
+  dealer__v1__transfer__field_indices_by_name,
+  1,  dealer__v1__transfer__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__transfer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__list_transfers_request__field_descriptors[2] =
+{
+  {
+    "page_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ListTransfersRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ListTransfersRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__list_transfers_request__field_indices_by_name[] = {
+  0,   /* field[0] = page_size */
+  1,   /* field[1] = page_token */
+};
+static const ProtobufCIntRange dealer__v1__list_transfers_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor dealer__v1__list_transfers_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.ListTransfersRequest",
+  "ListTransfersRequest",
+  "Dealer__V1__ListTransfersRequest",
+  "dealer.v1",
+  sizeof(Dealer__V1__ListTransfersRequest),
+  2,
+  dealer__v1__list_transfers_request__field_descriptors,
+  dealer__v1__list_transfers_request__field_indices_by_name,
+  1,  dealer__v1__list_transfers_request__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__list_transfers_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor dealer__v1__list_transfers_response__field_descriptors[2] =
+{
+  {
+    "transfers",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Dealer__V1__ListTransfersResponse, n_transfers),
+    offsetof(Dealer__V1__ListTransfersResponse, transfers),
+    &dealer__v1__transfer__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Dealer__V1__ListTransfersResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned dealer__v1__list_transfers_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = transfers */
+};
+static const ProtobufCIntRange dealer__v1__list_transfers_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor dealer__v1__list_transfers_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "dealer.v1.ListTransfersResponse",
+  "ListTransfersResponse",
+  "Dealer__V1__ListTransfersResponse",
+  "dealer.v1",
+  sizeof(Dealer__V1__ListTransfersResponse),
+  2,
+  dealer__v1__list_transfers_response__field_descriptors,
+  dealer__v1__list_transfers_response__field_indices_by_name,
+  1,  dealer__v1__list_transfers_response__number_ranges,
+  (ProtobufCMessageInit) dealer__v1__list_transfers_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue dealer__v1__organization_move_kind__enum_values_by_number[3] =
+{
+  { "ORGANIZATION_MOVE_KIND_UNSPECIFIED", "DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_UNSPECIFIED", 0 },
+  { "ORGANIZATION_MOVE_KIND_MOVED", "DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_MOVED", 1 },
+  { "ORGANIZATION_MOVE_KIND_COPIED", "DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_COPIED", 2 },
+};
+static const ProtobufCIntRange dealer__v1__organization_move_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex dealer__v1__organization_move_kind__enum_values_by_name[3] =
+{
+  { "ORGANIZATION_MOVE_KIND_COPIED", 2 },
+  { "ORGANIZATION_MOVE_KIND_MOVED", 1 },
+  { "ORGANIZATION_MOVE_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor dealer__v1__organization_move_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "dealer.v1.OrganizationMoveKind",
+  "OrganizationMoveKind",
+  "Dealer__V1__OrganizationMoveKind",
+  "dealer.v1",
+  3,
+  dealer__v1__organization_move_kind__enum_values_by_number,
+  3,
+  dealer__v1__organization_move_kind__enum_values_by_name,
+  1,
+  dealer__v1__organization_move_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue dealer__v1__transfer_kind__enum_values_by_number[3] =
+{
+  { "TRANSFER_KIND_UNSPECIFIED", "DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_UNSPECIFIED", 0 },
+  { "TRANSFER_KIND_TRANSFER_REGISTERS", "DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_TRANSFER_REGISTERS", 1 },
+  { "TRANSFER_KIND_CONVERT_GROUP", "DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_CONVERT_GROUP", 2 },
+};
+static const ProtobufCIntRange dealer__v1__transfer_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex dealer__v1__transfer_kind__enum_values_by_name[3] =
+{
+  { "TRANSFER_KIND_CONVERT_GROUP", 2 },
+  { "TRANSFER_KIND_TRANSFER_REGISTERS", 1 },
+  { "TRANSFER_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor dealer__v1__transfer_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "dealer.v1.TransferKind",
+  "TransferKind",
+  "Dealer__V1__TransferKind",
+  "dealer.v1",
+  3,
+  dealer__v1__transfer_kind__enum_values_by_number,
+  3,
+  dealer__v1__transfer_kind__enum_values_by_name,
+  1,
+  dealer__v1__transfer_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor dealer__v1__dealer_service__method_descriptors[11] =
 {
   { "ListClients", &dealer__v1__list_clients_request__descriptor, &dealer__v1__list_clients_response__descriptor },
   { "ListIncomingRequests", &dealer__v1__list_incoming_requests_request__descriptor, &dealer__v1__list_incoming_requests_response__descriptor },
@@ -1577,16 +3317,22 @@ static const ProtobufCMethodDescriptor dealer__v1__dealer_service__method_descri
   { "AcceptRequest", &dealer__v1__accept_request_request__descriptor, &dealer__v1__accept_request_response__descriptor },
   { "RejectRequest", &dealer__v1__reject_request_request__descriptor, &dealer__v1__reject_request_response__descriptor },
   { "SetRequestBlocked", &dealer__v1__set_request_blocked_request__descriptor, &dealer__v1__set_request_blocked_response__descriptor },
+  { "TransferRegisters", &dealer__v1__transfer_registers_request__descriptor, &dealer__v1__transfer_registers_response__descriptor },
+  { "ConvertGroupToClient", &dealer__v1__convert_group_to_client_request__descriptor, &dealer__v1__convert_group_to_client_response__descriptor },
+  { "ListTransfers", &dealer__v1__list_transfers_request__descriptor, &dealer__v1__list_transfers_response__descriptor },
 };
 const unsigned dealer__v1__dealer_service__method_indices_by_name[] = {
   5,        /* AcceptRequest */
+  9,        /* ConvertGroupToClient */
   2,        /* CreateClient */
   3,        /* DeleteClient */
   0,        /* ListClients */
   1,        /* ListIncomingRequests */
+  10,        /* ListTransfers */
   4,        /* LoginToClient */
   6,        /* RejectRequest */
-  7         /* SetRequestBlocked */
+  7,        /* SetRequestBlocked */
+  8         /* TransferRegisters */
 };
 const ProtobufCServiceDescriptor dealer__v1__dealer_service__descriptor =
 {
@@ -1595,7 +3341,7 @@ const ProtobufCServiceDescriptor dealer__v1__dealer_service__descriptor =
   "DealerService",
   "Dealer__V1__DealerService",
   "dealer.v1",
-  8,
+  11,
   dealer__v1__dealer_service__method_descriptors,
   dealer__v1__dealer_service__method_indices_by_name
 };
@@ -1662,6 +3408,30 @@ void dealer__v1__dealer_service__set_request_blocked(ProtobufCService *service,
 {
   assert(service->descriptor == &dealer__v1__dealer_service__descriptor);
   service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void dealer__v1__dealer_service__transfer_registers(ProtobufCService *service,
+                                                    const Dealer__V1__TransferRegistersRequest *input,
+                                                    Dealer__V1__TransferRegistersResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &dealer__v1__dealer_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void dealer__v1__dealer_service__convert_group_to_client(ProtobufCService *service,
+                                                         const Dealer__V1__ConvertGroupToClientRequest *input,
+                                                         Dealer__V1__ConvertGroupToClientResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &dealer__v1__dealer_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void dealer__v1__dealer_service__list_transfers(ProtobufCService *service,
+                                                const Dealer__V1__ListTransfersRequest *input,
+                                                Dealer__V1__ListTransfersResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &dealer__v1__dealer_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void dealer__v1__dealer_service__init (Dealer__V1__DealerService_Service *service,
                                        Dealer__V1__DealerService_ServiceDestroy destroy)

@@ -33,10 +33,45 @@ typedef struct Dealer__V1__RejectRequestRequest Dealer__V1__RejectRequestRequest
 typedef struct Dealer__V1__RejectRequestResponse Dealer__V1__RejectRequestResponse;
 typedef struct Dealer__V1__SetRequestBlockedRequest Dealer__V1__SetRequestBlockedRequest;
 typedef struct Dealer__V1__SetRequestBlockedResponse Dealer__V1__SetRequestBlockedResponse;
+typedef struct Dealer__V1__TransferRegistersRequest Dealer__V1__TransferRegistersRequest;
+typedef struct Dealer__V1__MovedRegister Dealer__V1__MovedRegister;
+typedef struct Dealer__V1__RegisterProblem Dealer__V1__RegisterProblem;
+typedef struct Dealer__V1__TransferRegistersResponse Dealer__V1__TransferRegistersResponse;
+typedef struct Dealer__V1__ConvertGroupToClientRequest Dealer__V1__ConvertGroupToClientRequest;
+typedef struct Dealer__V1__OrganizationMove Dealer__V1__OrganizationMove;
+typedef struct Dealer__V1__SharedOrganization Dealer__V1__SharedOrganization;
+typedef struct Dealer__V1__ConvertGroupToClientResponse Dealer__V1__ConvertGroupToClientResponse;
+typedef struct Dealer__V1__Transfer Dealer__V1__Transfer;
+typedef struct Dealer__V1__ListTransfersRequest Dealer__V1__ListTransfersRequest;
+typedef struct Dealer__V1__ListTransfersResponse Dealer__V1__ListTransfersResponse;
 
 
 /* --- enums --- */
 
+/*
+ * What becomes of an organization in ConvertGroupToClient.
+ */
+typedef enum _Dealer__V1__OrganizationMoveKind {
+  DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_UNSPECIFIED = 0,
+  /*
+   * All of its registers are in the group: it moves, keeping its id.
+   */
+  DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_MOVED = 1,
+  /*
+   * It also owns registers outside the group: the new account gets a copy.
+   */
+  DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_COPIED = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DEALER__V1__ORGANIZATION_MOVE_KIND)
+} Dealer__V1__OrganizationMoveKind;
+/*
+ * The kind of a recorded operation.
+ */
+typedef enum _Dealer__V1__TransferKind {
+  DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_UNSPECIFIED = 0,
+  DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_TRANSFER_REGISTERS = 1,
+  DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_CONVERT_GROUP = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DEALER__V1__TRANSFER_KIND)
+} Dealer__V1__TransferKind;
 
 /* --- messages --- */
 
@@ -228,6 +263,380 @@ struct  Dealer__V1__SetRequestBlockedResponse
 #define DEALER__V1__SET_REQUEST_BLOCKED_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__set_request_blocked_response__descriptor) \
     , NULL }
+
+
+struct  Dealer__V1__TransferRegistersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * 1 to 10,000 register ids (duplicates count once, order does not matter),
+   * each in this dealer's own account or an account it serves.
+   */
+  size_t n_register_ids;
+  int64_t *register_ids;
+  /*
+   * This dealer's own account or a live account it serves (else NOT_FOUND,
+   * CLIENT_NOT_FOUND).
+   */
+  int64_t target_account_id;
+  /*
+   * A live group of the target account to put the registers in (else
+   * NOT_FOUND, GROUP_NOT_FOUND); 0 = none.
+   */
+  int64_t target_group_id;
+  /*
+   * Required: a client-chosen UUID (8-4-4-4-12 hex digits, any case) naming
+   * the operation. A repeat with the same id and the same arguments answers
+   * the first call's result and changes nothing; the same id with other
+   * arguments is FAILED_PRECONDITION, OPERATION_ID_REUSED.
+   */
+  char *operation_id;
+  /*
+   * True: check everything and answer what the call would do, changing
+   * nothing; problems with single registers are listed instead of failing.
+   */
+  protobuf_c_boolean dry_run;
+};
+#define DEALER__V1__TRANSFER_REGISTERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__transfer_registers_request__descriptor) \
+    , 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A register that moved (or would move) to another account.
+ */
+struct  Dealer__V1__MovedRegister
+{
+  ProtobufCMessage base;
+  int64_t register_id;
+  /*
+   * The account it came from.
+   */
+  int64_t from_account_id;
+  /*
+   * The group it was in there; 0 = none.
+   */
+  int64_t from_group_id;
+  /*
+   * Its owner there.
+   */
+  int64_t from_organization_id;
+  /*
+   * Its owner in the target account (same INN); 0 in a dry run when that
+   * organization is a copy still to be made.
+   */
+  int64_t to_organization_id;
+  /*
+   * The owner's INN.
+   */
+  char *inn;
+};
+#define DEALER__V1__MOVED_REGISTER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__moved_register__descriptor) \
+    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Why one register cannot move.
+ */
+struct  Dealer__V1__RegisterProblem
+{
+  ProtobufCMessage base;
+  int64_t register_id;
+  /*
+   * The reason the real call fails with for it: REGISTER_NOT_FOUND,
+   * REGISTER_REMOVED, REGISTER_ALREADY_IN_TARGET or TARGET_HAS_NO_ORGANIZATION.
+   */
+  char *reason;
+  /*
+   * With TARGET_HAS_NO_ORGANIZATION: the INN the target account lacks.
+   */
+  char *inn;
+};
+#define DEALER__V1__REGISTER_PROBLEM__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__register_problem__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Dealer__V1__TransferRegistersResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The request's operation_id, lowercased.
+   */
+  char *operation_id;
+  /*
+   * True when this answers a dry run: nothing changed.
+   */
+  protobuf_c_boolean dry_run;
+  /*
+   * True when answered from the record of an earlier call with the same
+   * operation_id: nothing changed now.
+   */
+  protobuf_c_boolean replayed;
+  /*
+   * The recorded operation (ListTransfers, RegisterHistoryEntry.transfer_id);
+   * 0 for a dry run.
+   */
+  int64_t transfer_id;
+  int64_t target_account_id;
+  /*
+   * 0 = no group.
+   */
+  int64_t target_group_id;
+  /*
+   * The registers moved (or that would move), by register id.
+   */
+  size_t n_registers;
+  Dealer__V1__MovedRegister **registers;
+  /*
+   * Dry run only: every register that cannot move, by register id. The real
+   * call fails when this is not empty.
+   */
+  size_t n_problems;
+  Dealer__V1__RegisterProblem **problems;
+  /*
+   * When the operation took effect (a dry run: when it was checked).
+   */
+  int64_t performed_at_ms;
+};
+#define DEALER__V1__TRANSFER_REGISTERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__transfer_registers_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0,NULL, 0,NULL, 0 }
+
+
+struct  Dealer__V1__ConvertGroupToClientRequest
+{
+  ProtobufCMessage base;
+  /*
+   * A live group of this dealer's own account (else NOT_FOUND,
+   * GROUP_NOT_FOUND) holding at most 10,000 registers.
+   */
+  int64_t group_id;
+  /*
+   * The new account's (company's) name, as in CreateClient.
+   */
+  char *account_name;
+  /*
+   * Its first user, with RIGHT_ADMIN, as in CreateClient.
+   */
+  char *admin_login;
+  char *admin_password;
+  /*
+   * Required: a client-chosen UUID, as in TransferRegisters. A repeat must
+   * also carry the same admin_password.
+   */
+  char *operation_id;
+  /*
+   * True: check everything and answer what the call would do, changing
+   * nothing (no password is hashed).
+   */
+  protobuf_c_boolean dry_run;
+  /*
+   * True: an organization that also owns registers outside the group is
+   * copied (same name, INN, KPP) into the new account instead of refusing
+   * the call.
+   */
+  protobuf_c_boolean copy_shared_organizations;
+};
+#define DEALER__V1__CONVERT_GROUP_TO_CLIENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__convert_group_to_client_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * An organization that goes with a converted group.
+ */
+struct  Dealer__V1__OrganizationMove
+{
+  ProtobufCMessage base;
+  /*
+   * The organization in the dealer's account.
+   */
+  int64_t source_organization_id;
+  char *inn;
+  char *name;
+  Dealer__V1__OrganizationMoveKind kind;
+  /*
+   * Its id in the new account: the same id when MOVED, the copy's when
+   * COPIED (0 in a dry run).
+   */
+  int64_t target_organization_id;
+  /*
+   * Registers of the group it owns.
+   */
+  uint32_t register_count;
+};
+#define DEALER__V1__ORGANIZATION_MOVE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__organization_move__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, DEALER__V1__ORGANIZATION_MOVE_KIND__ORGANIZATION_MOVE_KIND_UNSPECIFIED, 0, 0 }
+
+
+/*
+ * An organization owning registers both inside and outside the group.
+ */
+struct  Dealer__V1__SharedOrganization
+{
+  ProtobufCMessage base;
+  int64_t organization_id;
+  char *inn;
+  char *name;
+  /*
+   * Its active registers in the group.
+   */
+  uint32_t registers_in_group;
+  /*
+   * Its registers elsewhere (other groups, no group, removed ones).
+   */
+  uint32_t registers_outside_group;
+};
+#define DEALER__V1__SHARED_ORGANIZATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__shared_organization__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Dealer__V1__ConvertGroupToClientResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The request's operation_id, lowercased.
+   */
+  char *operation_id;
+  /*
+   * True when this answers a dry run: nothing changed.
+   */
+  protobuf_c_boolean dry_run;
+  /*
+   * True when answered from the record of an earlier call with the same
+   * operation_id: nothing changed now.
+   */
+  protobuf_c_boolean replayed;
+  /*
+   * The recorded operation; 0 for a dry run.
+   */
+  int64_t transfer_id;
+  /*
+   * The new account, served by this dealer (id 0 in a dry run).
+   */
+  Common__V1__Account *account;
+  /*
+   * Its admin (id 0 in a dry run).
+   */
+  Common__V1__User *admin;
+  /*
+   * The new account's group holding the registers (0 in a dry run); named
+   * like the source group.
+   */
+  int64_t group_id;
+  /*
+   * The organizations that go with the group, by source id.
+   */
+  size_t n_organizations;
+  Dealer__V1__OrganizationMove **organizations;
+  /*
+   * The registers moved, by register id.
+   */
+  size_t n_registers;
+  Dealer__V1__MovedRegister **registers;
+  /*
+   * Organizations that also own registers outside the group, by id. When not
+   * empty and copy_shared_organizations is false, the real call fails with
+   * SHARED_ORGANIZATION.
+   */
+  size_t n_shared_organizations;
+  Dealer__V1__SharedOrganization **shared_organizations;
+  /*
+   * When the operation took effect (a dry run: when it was checked).
+   */
+  int64_t performed_at_ms;
+};
+#define DEALER__V1__CONVERT_GROUP_TO_CLIENT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__convert_group_to_client_response__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, NULL, NULL, 0, 0,NULL, 0,NULL, 0,NULL, 0 }
+
+
+/*
+ * A past TransferRegisters or ConvertGroupToClient operation.
+ */
+struct  Dealer__V1__Transfer
+{
+  ProtobufCMessage base;
+  int64_t id;
+  char *operation_id;
+  Dealer__V1__TransferKind kind;
+  int64_t performed_at_ms;
+  /*
+   * The dealer user who made it.
+   */
+  int64_t user_id;
+  char *user_login;
+  /*
+   * The accounts the registers came from, ascending.
+   */
+  size_t n_source_account_ids;
+  int64_t *source_account_ids;
+  /*
+   * The account they went to (for CONVERT_GROUP: the account created).
+   */
+  int64_t target_account_id;
+  /*
+   * Their group there; 0 = none.
+   */
+  int64_t target_group_id;
+  /*
+   * CONVERT_GROUP: the converted (now deleted) group of the dealer's account.
+   */
+  int64_t source_group_id;
+  /*
+   * How many registers moved.
+   */
+  uint32_t register_count;
+  /*
+   * Which, ascending.
+   */
+  size_t n_register_ids;
+  int64_t *register_ids;
+  /*
+   * CONVERT_GROUP: organizations moved and copied.
+   */
+  uint32_t organizations_moved;
+  uint32_t organizations_copied;
+};
+#define DEALER__V1__TRANSFER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__transfer__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, DEALER__V1__TRANSFER_KIND__TRANSFER_KIND_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0,NULL, 0, 0 }
+
+
+struct  Dealer__V1__ListTransfersRequest
+{
+  ProtobufCMessage base;
+  /*
+   * 0 = the default (20); at most 20 (each entry lists up to 10,000 ids).
+   */
+  uint32_t page_size;
+  /*
+   * Empty for the first page, else a next_page_token.
+   */
+  char *page_token;
+};
+#define DEALER__V1__LIST_TRANSFERS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__list_transfers_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+struct  Dealer__V1__ListTransfersResponse
+{
+  ProtobufCMessage base;
+  size_t n_transfers;
+  Dealer__V1__Transfer **transfers;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
+};
+#define DEALER__V1__LIST_TRANSFERS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&dealer__v1__list_transfers_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /* Dealer__V1__ServedClient methods */
@@ -553,6 +962,215 @@ Dealer__V1__SetRequestBlockedResponse *
 void   dealer__v1__set_request_blocked_response__free_unpacked
                      (Dealer__V1__SetRequestBlockedResponse *message,
                       ProtobufCAllocator *allocator);
+/* Dealer__V1__TransferRegistersRequest methods */
+void   dealer__v1__transfer_registers_request__init
+                     (Dealer__V1__TransferRegistersRequest         *message);
+size_t dealer__v1__transfer_registers_request__get_packed_size
+                     (const Dealer__V1__TransferRegistersRequest   *message);
+size_t dealer__v1__transfer_registers_request__pack
+                     (const Dealer__V1__TransferRegistersRequest   *message,
+                      uint8_t             *out);
+size_t dealer__v1__transfer_registers_request__pack_to_buffer
+                     (const Dealer__V1__TransferRegistersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__TransferRegistersRequest *
+       dealer__v1__transfer_registers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__transfer_registers_request__free_unpacked
+                     (Dealer__V1__TransferRegistersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__MovedRegister methods */
+void   dealer__v1__moved_register__init
+                     (Dealer__V1__MovedRegister         *message);
+size_t dealer__v1__moved_register__get_packed_size
+                     (const Dealer__V1__MovedRegister   *message);
+size_t dealer__v1__moved_register__pack
+                     (const Dealer__V1__MovedRegister   *message,
+                      uint8_t             *out);
+size_t dealer__v1__moved_register__pack_to_buffer
+                     (const Dealer__V1__MovedRegister   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__MovedRegister *
+       dealer__v1__moved_register__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__moved_register__free_unpacked
+                     (Dealer__V1__MovedRegister *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__RegisterProblem methods */
+void   dealer__v1__register_problem__init
+                     (Dealer__V1__RegisterProblem         *message);
+size_t dealer__v1__register_problem__get_packed_size
+                     (const Dealer__V1__RegisterProblem   *message);
+size_t dealer__v1__register_problem__pack
+                     (const Dealer__V1__RegisterProblem   *message,
+                      uint8_t             *out);
+size_t dealer__v1__register_problem__pack_to_buffer
+                     (const Dealer__V1__RegisterProblem   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__RegisterProblem *
+       dealer__v1__register_problem__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__register_problem__free_unpacked
+                     (Dealer__V1__RegisterProblem *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__TransferRegistersResponse methods */
+void   dealer__v1__transfer_registers_response__init
+                     (Dealer__V1__TransferRegistersResponse         *message);
+size_t dealer__v1__transfer_registers_response__get_packed_size
+                     (const Dealer__V1__TransferRegistersResponse   *message);
+size_t dealer__v1__transfer_registers_response__pack
+                     (const Dealer__V1__TransferRegistersResponse   *message,
+                      uint8_t             *out);
+size_t dealer__v1__transfer_registers_response__pack_to_buffer
+                     (const Dealer__V1__TransferRegistersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__TransferRegistersResponse *
+       dealer__v1__transfer_registers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__transfer_registers_response__free_unpacked
+                     (Dealer__V1__TransferRegistersResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__ConvertGroupToClientRequest methods */
+void   dealer__v1__convert_group_to_client_request__init
+                     (Dealer__V1__ConvertGroupToClientRequest         *message);
+size_t dealer__v1__convert_group_to_client_request__get_packed_size
+                     (const Dealer__V1__ConvertGroupToClientRequest   *message);
+size_t dealer__v1__convert_group_to_client_request__pack
+                     (const Dealer__V1__ConvertGroupToClientRequest   *message,
+                      uint8_t             *out);
+size_t dealer__v1__convert_group_to_client_request__pack_to_buffer
+                     (const Dealer__V1__ConvertGroupToClientRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__ConvertGroupToClientRequest *
+       dealer__v1__convert_group_to_client_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__convert_group_to_client_request__free_unpacked
+                     (Dealer__V1__ConvertGroupToClientRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__OrganizationMove methods */
+void   dealer__v1__organization_move__init
+                     (Dealer__V1__OrganizationMove         *message);
+size_t dealer__v1__organization_move__get_packed_size
+                     (const Dealer__V1__OrganizationMove   *message);
+size_t dealer__v1__organization_move__pack
+                     (const Dealer__V1__OrganizationMove   *message,
+                      uint8_t             *out);
+size_t dealer__v1__organization_move__pack_to_buffer
+                     (const Dealer__V1__OrganizationMove   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__OrganizationMove *
+       dealer__v1__organization_move__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__organization_move__free_unpacked
+                     (Dealer__V1__OrganizationMove *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__SharedOrganization methods */
+void   dealer__v1__shared_organization__init
+                     (Dealer__V1__SharedOrganization         *message);
+size_t dealer__v1__shared_organization__get_packed_size
+                     (const Dealer__V1__SharedOrganization   *message);
+size_t dealer__v1__shared_organization__pack
+                     (const Dealer__V1__SharedOrganization   *message,
+                      uint8_t             *out);
+size_t dealer__v1__shared_organization__pack_to_buffer
+                     (const Dealer__V1__SharedOrganization   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__SharedOrganization *
+       dealer__v1__shared_organization__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__shared_organization__free_unpacked
+                     (Dealer__V1__SharedOrganization *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__ConvertGroupToClientResponse methods */
+void   dealer__v1__convert_group_to_client_response__init
+                     (Dealer__V1__ConvertGroupToClientResponse         *message);
+size_t dealer__v1__convert_group_to_client_response__get_packed_size
+                     (const Dealer__V1__ConvertGroupToClientResponse   *message);
+size_t dealer__v1__convert_group_to_client_response__pack
+                     (const Dealer__V1__ConvertGroupToClientResponse   *message,
+                      uint8_t             *out);
+size_t dealer__v1__convert_group_to_client_response__pack_to_buffer
+                     (const Dealer__V1__ConvertGroupToClientResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__ConvertGroupToClientResponse *
+       dealer__v1__convert_group_to_client_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__convert_group_to_client_response__free_unpacked
+                     (Dealer__V1__ConvertGroupToClientResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__Transfer methods */
+void   dealer__v1__transfer__init
+                     (Dealer__V1__Transfer         *message);
+size_t dealer__v1__transfer__get_packed_size
+                     (const Dealer__V1__Transfer   *message);
+size_t dealer__v1__transfer__pack
+                     (const Dealer__V1__Transfer   *message,
+                      uint8_t             *out);
+size_t dealer__v1__transfer__pack_to_buffer
+                     (const Dealer__V1__Transfer   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__Transfer *
+       dealer__v1__transfer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__transfer__free_unpacked
+                     (Dealer__V1__Transfer *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__ListTransfersRequest methods */
+void   dealer__v1__list_transfers_request__init
+                     (Dealer__V1__ListTransfersRequest         *message);
+size_t dealer__v1__list_transfers_request__get_packed_size
+                     (const Dealer__V1__ListTransfersRequest   *message);
+size_t dealer__v1__list_transfers_request__pack
+                     (const Dealer__V1__ListTransfersRequest   *message,
+                      uint8_t             *out);
+size_t dealer__v1__list_transfers_request__pack_to_buffer
+                     (const Dealer__V1__ListTransfersRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__ListTransfersRequest *
+       dealer__v1__list_transfers_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__list_transfers_request__free_unpacked
+                     (Dealer__V1__ListTransfersRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Dealer__V1__ListTransfersResponse methods */
+void   dealer__v1__list_transfers_response__init
+                     (Dealer__V1__ListTransfersResponse         *message);
+size_t dealer__v1__list_transfers_response__get_packed_size
+                     (const Dealer__V1__ListTransfersResponse   *message);
+size_t dealer__v1__list_transfers_response__pack
+                     (const Dealer__V1__ListTransfersResponse   *message,
+                      uint8_t             *out);
+size_t dealer__v1__list_transfers_response__pack_to_buffer
+                     (const Dealer__V1__ListTransfersResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Dealer__V1__ListTransfersResponse *
+       dealer__v1__list_transfers_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   dealer__v1__list_transfers_response__free_unpacked
+                     (Dealer__V1__ListTransfersResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Dealer__V1__ServedClient_Closure)
@@ -606,6 +1224,39 @@ typedef void (*Dealer__V1__SetRequestBlockedRequest_Closure)
 typedef void (*Dealer__V1__SetRequestBlockedResponse_Closure)
                  (const Dealer__V1__SetRequestBlockedResponse *message,
                   void *closure_data);
+typedef void (*Dealer__V1__TransferRegistersRequest_Closure)
+                 (const Dealer__V1__TransferRegistersRequest *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__MovedRegister_Closure)
+                 (const Dealer__V1__MovedRegister *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__RegisterProblem_Closure)
+                 (const Dealer__V1__RegisterProblem *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__TransferRegistersResponse_Closure)
+                 (const Dealer__V1__TransferRegistersResponse *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__ConvertGroupToClientRequest_Closure)
+                 (const Dealer__V1__ConvertGroupToClientRequest *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__OrganizationMove_Closure)
+                 (const Dealer__V1__OrganizationMove *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__SharedOrganization_Closure)
+                 (const Dealer__V1__SharedOrganization *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__ConvertGroupToClientResponse_Closure)
+                 (const Dealer__V1__ConvertGroupToClientResponse *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__Transfer_Closure)
+                 (const Dealer__V1__Transfer *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__ListTransfersRequest_Closure)
+                 (const Dealer__V1__ListTransfersRequest *message,
+                  void *closure_data);
+typedef void (*Dealer__V1__ListTransfersResponse_Closure)
+                 (const Dealer__V1__ListTransfersResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -645,6 +1296,18 @@ struct Dealer__V1__DealerService_Service
                               const Dealer__V1__SetRequestBlockedRequest *input,
                               Dealer__V1__SetRequestBlockedResponse_Closure closure,
                               void *closure_data);
+  void (*transfer_registers)(Dealer__V1__DealerService_Service *service,
+                             const Dealer__V1__TransferRegistersRequest *input,
+                             Dealer__V1__TransferRegistersResponse_Closure closure,
+                             void *closure_data);
+  void (*convert_group_to_client)(Dealer__V1__DealerService_Service *service,
+                                  const Dealer__V1__ConvertGroupToClientRequest *input,
+                                  Dealer__V1__ConvertGroupToClientResponse_Closure closure,
+                                  void *closure_data);
+  void (*list_transfers)(Dealer__V1__DealerService_Service *service,
+                         const Dealer__V1__ListTransfersRequest *input,
+                         Dealer__V1__ListTransfersResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Dealer__V1__DealerService_ServiceDestroy)(Dealer__V1__DealerService_Service *);
 void dealer__v1__dealer_service__init (Dealer__V1__DealerService_Service *service,
@@ -660,7 +1323,10 @@ void dealer__v1__dealer_service__init (Dealer__V1__DealerService_Service *servic
       function_prefix__ ## login_to_client,\
       function_prefix__ ## accept_request,\
       function_prefix__ ## reject_request,\
-      function_prefix__ ## set_request_blocked  }
+      function_prefix__ ## set_request_blocked,\
+      function_prefix__ ## transfer_registers,\
+      function_prefix__ ## convert_group_to_client,\
+      function_prefix__ ## list_transfers  }
 void dealer__v1__dealer_service__list_clients(ProtobufCService *service,
                                               const Dealer__V1__ListClientsRequest *input,
                                               Dealer__V1__ListClientsResponse_Closure closure,
@@ -693,9 +1359,23 @@ void dealer__v1__dealer_service__set_request_blocked(ProtobufCService *service,
                                                      const Dealer__V1__SetRequestBlockedRequest *input,
                                                      Dealer__V1__SetRequestBlockedResponse_Closure closure,
                                                      void *closure_data);
+void dealer__v1__dealer_service__transfer_registers(ProtobufCService *service,
+                                                    const Dealer__V1__TransferRegistersRequest *input,
+                                                    Dealer__V1__TransferRegistersResponse_Closure closure,
+                                                    void *closure_data);
+void dealer__v1__dealer_service__convert_group_to_client(ProtobufCService *service,
+                                                         const Dealer__V1__ConvertGroupToClientRequest *input,
+                                                         Dealer__V1__ConvertGroupToClientResponse_Closure closure,
+                                                         void *closure_data);
+void dealer__v1__dealer_service__list_transfers(ProtobufCService *service,
+                                                const Dealer__V1__ListTransfersRequest *input,
+                                                Dealer__V1__ListTransfersResponse_Closure closure,
+                                                void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    dealer__v1__organization_move_kind__descriptor;
+extern const ProtobufCEnumDescriptor    dealer__v1__transfer_kind__descriptor;
 extern const ProtobufCMessageDescriptor dealer__v1__served_client__descriptor;
 extern const ProtobufCMessageDescriptor dealer__v1__list_clients_request__descriptor;
 extern const ProtobufCMessageDescriptor dealer__v1__list_clients_response__descriptor;
@@ -713,6 +1393,17 @@ extern const ProtobufCMessageDescriptor dealer__v1__reject_request_request__desc
 extern const ProtobufCMessageDescriptor dealer__v1__reject_request_response__descriptor;
 extern const ProtobufCMessageDescriptor dealer__v1__set_request_blocked_request__descriptor;
 extern const ProtobufCMessageDescriptor dealer__v1__set_request_blocked_response__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__transfer_registers_request__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__moved_register__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__register_problem__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__transfer_registers_response__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__convert_group_to_client_request__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__organization_move__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__shared_organization__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__convert_group_to_client_response__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__transfer__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__list_transfers_request__descriptor;
+extern const ProtobufCMessageDescriptor dealer__v1__list_transfers_response__descriptor;
 extern const ProtobufCServiceDescriptor dealer__v1__dealer_service__descriptor;
 
 PROTOBUF_C__END_DECLS
