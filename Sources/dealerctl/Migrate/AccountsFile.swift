@@ -1,7 +1,7 @@
 /// The list of old per-client accounts `migrate accounts --from FILE` reads:
-/// one `login<TAB>password` or `login,password` per line (split at the first
-/// tab, else the first comma; logins hold neither), the password verbatim up
-/// to the end of the line (a trailing CR is dropped). Blank lines and lines
+/// one `login<TAB>password` or `login,password` per line, split at the first
+/// tab or comma (logins hold neither); the password is the rest of the line,
+/// verbatim (a CR before the line feed is dropped). Blank lines and lines
 /// starting with `#` are skipped.
 struct AccountsFile {
     struct Account: Equatable {
@@ -13,11 +13,11 @@ struct AccountsFile {
 
     static func parse(_ text: String, path: String) throws -> [Account] {
         var accounts: [Account] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard let separator = line.firstIndex(of: "\t") ?? line.firstIndex(of: ",") else {
+            guard let separator = line.firstIndex(where: { $0 == "\t" || $0 == "," }) else {
                 throw CommandFailure("\(path):\(index + 1): expected login<TAB>password or login,password")
             }
             let login = line[..<separator].trimmingSpaces

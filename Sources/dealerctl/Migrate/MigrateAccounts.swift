@@ -10,7 +10,7 @@ struct MigrateAccounts: AsyncParsableCommand {
         abstract: "Takes the service center's old per-client accounts on service (run by the dealer's session).",
         discussion: """
             FILE lists the old accounts, one `login<TAB>password` or `login,password` per line (split at the \
-            first tab, else the first comma; the password runs to the end of the line); blank lines and lines \
+            first tab or comma; the password runs to the end of the line); blank lines and lines \
             starting with # are skipped. For each account: log in as it, send this dealer a service request \
             (client.v1 SubmitRequest), and accept it as the dealer (AcceptRequest). Re-running is safe: an \
             account this dealer serves already is reported as such, and a request still pending from an \

@@ -60,7 +60,7 @@ struct PasswordsFile {
     /// The entries of a file's text.
     static func parse(_ text: String, path: String) throws -> [Entry] {
         var entries: [Entry] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 5, let groupID = Int64(fields[0]), fields[2] == "-" || Int64(fields[2]) != nil
