@@ -6,6 +6,7 @@ public enum ServiceAssembly {
     public static let serviceNames: Set<String> = [
         Health_V1_Health.serviceName, Auth_V1_AuthService.serviceName,
         Dealer_V1_DealerService.serviceName, Client_V1_ClientService.serviceName,
+        Registers_V1_RegisterService.serviceName,
     ]
 
     /// Every service of the contract. Without an environment (protocol tests)
@@ -14,12 +15,14 @@ public enum ServiceAssembly {
         var table = MethodTable()
         table.declare(
             Auth_V1_AuthService.allMethodPaths + Dealer_V1_DealerService.allMethodPaths
-                + Client_V1_ClientService.allMethodPaths)
+                + Client_V1_ClientService.allMethodPaths + Registers_V1_RegisterService.allMethodPaths)
         HealthService(state: servingState, services: serviceNames).register(into: &table)
         if let environment {
             AuthService(environment: environment).register(into: &table)
             DealerService(environment: environment).register(into: &table)
             ClientService(environment: environment).register(into: &table)
+            RegisterService(environment: environment).register(into: &table)
+            RegisterTransfers(environment: environment).register(into: &table)
         }
         return table
     }

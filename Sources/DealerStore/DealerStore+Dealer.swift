@@ -40,11 +40,13 @@ extension DealerStore {
 
     /// Soft-deletes a client this dealer serves: sets `deleted_at`, ends the service period
     /// (`client_deleted`), closes its pending requests and revokes every session acting in it.
-    /// Returns the number of sessions revoked. NOT_FOUND `CLIENT_NOT_FOUND` otherwise.
+    /// Returns the number of sessions revoked. NOT_FOUND `CLIENT_NOT_FOUND` otherwise;
+    /// `RegisterStoreError.accountHasRegisters` while it holds active registers.
     public func deleteClient(dealerAccountID: Int64, clientAccountID: Int64, now: Int64, audit: AuditContext) throws -> Int {
         try write { db in
             try db.expirePendingRequests(now: now)
             let client = try servedClient(clientAccountID, of: dealerAccountID, db: db)
+            try db.requireNoActiveRegisters(client.id)
             try db.endService(client: client.id, reason: "client_deleted", now: now)
             try db.run("UPDATE accounts SET deleted_at = ? WHERE id = ?", [now, client.id])
             try db.run(

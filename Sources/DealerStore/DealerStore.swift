@@ -152,7 +152,7 @@ public final class DealerStore: Sendable {
     public func invariantViolations() throws -> [String] {
         try read { db in
             var violations: [String] = []
-            for (description, sql) in Self.invariants {
+            for (description, sql) in Self.invariants + Migration.registerInvariants {
                 let ids = try db.query(sql) { $0.int64(0) }
                 violations += ids.map { "\(description): \($0)" }
             }

@@ -8,6 +8,7 @@ struct Migration: Sendable {
     /// Every migration, oldest first. Never edit a shipped one: append a new one.
     static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: initialSchema),
+        Migration(version: 2, name: "cash registers, organizations, groups and transfers", sql: registersSchema),
     ]
 
     /// Trigger messages that are `RPCError` reasons are turned into domain errors

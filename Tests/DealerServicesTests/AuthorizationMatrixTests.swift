@@ -4,7 +4,7 @@ import DealerServices
 import DealerTestSupport
 import Testing
 
-/// Every Dealer and Client method × every kind of caller × {home object, foreign object}.
+/// Every Dealer, Client and Register method × every kind of caller × {home object, foreign object}.
 ///
 /// The home tenants are client C and its dealer D (C is served by D); "home" objects are
 /// theirs, "foreign" objects belong to another pair of tenants (dealer D2 and its client C2,
@@ -14,6 +14,7 @@ import Testing
 struct AuthorizationMatrixTests {
     typealias Dealer = Dealer_V1_DealerService
     typealias Client = Client_V1_ClientService
+    typealias Registers = Registers_V1_RegisterService
 
     enum Caller: Int, CaseIterable, CustomStringConvertible {
         case noToken, expiredToken, clientUser, clientAdmin, dealer, viaLoginToClient, otherTenant
@@ -33,6 +34,15 @@ struct AuthorizationMatrixTests {
         var homeRequest: Int64  // a walk-in client's pending request to D
         var foreignClient: Int64  // C2, served by D2 (not a dealer)
         var foreignRequest: Int64  // T's pending request to D2
+        var homeEmptyClient: Int64  // served by D, holding no registers (DeleteClient)
+        var homeRegister: Int64  // C's register, in no group
+        var homeOrganization: Int64  // C's organization owning no register
+        var homeGroup: Int64  // C's empty group
+        var homeDealerGroup: Int64  // D's group with one register (ConvertGroupToClient)
+        var foreignRegister: Int64  // C2's register
+        var foreignOrganization: Int64  // C2's organization owning no register
+        var foreignGroup: Int64  // C2's empty group
+        var foreignDealerGroup: Int64  // D2's group
 
         static func build(_ net: DealerConnection, prefix p: String) async throws -> Fixture {
             let dealer = try await Workflow.dealer(net, name: "\(p) Dealer", login: "\(p)-dealer")
@@ -49,16 +59,43 @@ struct AuthorizationMatrixTests {
             let foreignRequest = try await Workflow.submit(net, other, to: otherDealer)
             let foreignClient = try await Workflow.client(net, name: "\(p) Client 2", login: "\(p)-client2")
             try await Workflow.serve(net, foreignClient, by: otherDealer)
+            let emptyClient = try await Workflow.client(net, name: "\(p) Empty", login: "\(p)-empty")
+            try await Workflow.serve(net, emptyClient, by: dealer)
+
+            // Registers: C and C2 each hold one, plus an organization owning none and an empty group;
+            // D has an organization with the same INN (a transfer target) and a group with a register.
+            typealias Setup = RegisterWorkflow
+            func holdings(_ account: TestAccount) async throws -> (register: Int64, organization: Int64, group: Int64) {
+                let owner = try await Setup.organization(net, account.token, inn: Setup.sberbankINN)
+                let register = try await net.call(
+                    Registers.addRegister, Setup.randomRegister(organization: owner.id), token: account.token).register!
+                let spare = try await Setup.organization(net, account.token, inn: Setup.yandexINN)
+                return (register.id, spare.id, try await Setup.group(net, account.token, name: "Shop").id)
+            }
+            let home = try await holdings(client)
+            let foreign = try await holdings(foreignClient)
+            let dealerOrganization = try await Setup.organization(net, dealer.token, inn: Setup.sberbankINN)
+            let dealerGroup = try await Setup.group(net, dealer.token, name: "Branch")
+            _ = try await net.call(
+                Registers.addRegister, Setup.randomRegister(organization: dealerOrganization.id, group: dealerGroup.id),
+                token: dealer.token)
+            let foreignDealerGroup = try await Setup.group(net, otherDealer.token, name: "Branch")
             return Fixture(
                 tokens: ["", dealer.token, clerk, client.token, dealer.token, impersonation, other.token],
                 homeDealer: dealer.accountID, homeClient: client.accountID, homeClientRequest: clientRequest.id,
-                homeRequest: homeRequest.id, foreignClient: foreignClient.accountID, foreignRequest: foreignRequest.id)
+                homeRequest: homeRequest.id, foreignClient: foreignClient.accountID, foreignRequest: foreignRequest.id,
+                homeEmptyClient: emptyClient.accountID, homeRegister: home.register, homeOrganization: home.organization,
+                homeGroup: home.group, homeDealerGroup: dealerGroup.id, foreignRegister: foreign.register,
+                foreignOrganization: foreign.organization, foreignGroup: foreign.group,
+                foreignDealerGroup: foreignDealerGroup.id)
         }
     }
 
     /// An object of the fixture that a call names.
     enum Object: Sendable {
         case homeDealer, homeClient, homeClientRequest, homeRequest, foreignClient, foreignRequest
+        case homeEmptyClient, homeRegister, homeOrganization, homeGroup, homeDealerGroup
+        case foreignRegister, foreignOrganization, foreignGroup, foreignDealerGroup
 
         func id(in fixture: Fixture) -> Int64 {
             switch self {
@@ -68,6 +105,15 @@ struct AuthorizationMatrixTests {
             case .homeRequest: fixture.homeRequest
             case .foreignClient: fixture.foreignClient
             case .foreignRequest: fixture.foreignRequest
+            case .homeEmptyClient: fixture.homeEmptyClient
+            case .homeRegister: fixture.homeRegister
+            case .homeOrganization: fixture.homeOrganization
+            case .homeGroup: fixture.homeGroup
+            case .homeDealerGroup: fixture.homeDealerGroup
+            case .foreignRegister: fixture.foreignRegister
+            case .foreignOrganization: fixture.foreignOrganization
+            case .foreignGroup: fixture.foreignGroup
+            case .foreignDealerGroup: fixture.foreignDealerGroup
             }
         }
     }
@@ -98,6 +144,30 @@ struct AuthorizationMatrixTests {
     static let notPending = CallOutcome.failed(.failedPrecondition, .requestNotPending)
     static let served = CallOutcome.failed(.failedPrecondition, .accountServedByDealer)
     static let notServed = CallOutcome.failed(.failedPrecondition, .notServed)
+    static let noRegister = CallOutcome.failed(.notFound, .registerNotFound)
+    static let noOrganization = CallOutcome.failed(.notFound, .organizationNotFound)
+    static let noGroup = CallOutcome.failed(.notFound, .groupNotFound)
+
+    /// Expected outcomes of register methods: reads and admin-only changes, on the home
+    /// client C's object (its admin, a LoginToClient session into it) and on others'.
+    static func registerRead(_ missing: CallOutcome) -> (home: [CallOutcome], foreign: [CallOutcome]) {
+        ([noToken, expired, ok, ok, missing, ok, missing], [noToken, expired, missing, missing, missing, missing, missing])
+    }
+
+    static func registerWrite(_ missing: CallOutcome) -> (home: [CallOutcome], foreign: [CallOutcome]) {
+        ([noToken, expired, adminOnly, ok, missing, ok, missing],
+         [noToken, expired, adminOnly, missing, missing, missing, missing])
+    }
+
+    static let registerList = [noToken, expired, ok, ok, ok, ok, ok]
+    static let registerCreate = [noToken, expired, adminOnly, ok, ok, ok, ok]
+
+    static func registerRow(
+        _ path: String, isWrite: Bool, _ objects: (home: Object, foreign: Object),
+        _ outcomes: (home: [CallOutcome], foreign: [CallOutcome]), call: @escaping Call
+    ) -> Row {
+        Row(method: path, isWrite: isWrite, objects: objects, home: outcomes.home, foreign: outcomes.foreign, call: call)
+    }
 
     /// The table. Columns: no token, expired token, plain client user, client admin, dealer,
     /// dealer via LoginToClient, user of another tenant.
@@ -116,7 +186,7 @@ struct AuthorizationMatrixTests {
                     Dealer.createClient, .init(accountName: "Added", adminLogin: login, adminPassword: Workflow.password),
                     token: token)
             }),
-        Row(method: Dealer.deleteClient.path, isWrite: true, objects: (.homeClient, .foreignClient),
+        Row(method: Dealer.deleteClient.path, isWrite: true, objects: (.homeEmptyClient, .foreignClient),
             home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
             foreign: [noToken, expired, dealerMode, dealerMode, noClient, dealerMode, dealerMode],
             call: { net, token, id in _ = try await net.call(Dealer.deleteClient, .init(accountID: id), token: token) }),
@@ -167,12 +237,100 @@ struct AuthorizationMatrixTests {
         Row(method: Client.listAuditEvents.path, isWrite: false, objects: nil,
             home: [noToken, expired, adminOnly, ok, ok, ok, ok], foreign: nil,
             call: { net, token, _ in _ = try await net.call(Client.listAuditEvents, .init(), token: token) }),
+    ] + registerTable
+
+    /// Register rows: RegisterService acts in the caller's account, so the dealer (in its own
+    /// account) and the other tenant find neither C's nor C2's objects; the new DealerService
+    /// methods move registers of accounts the dealer serves only.
+    static let registerTable: [Row] = [
+        Row(method: Dealer.transferRegisters.path, isWrite: true, objects: (.homeRegister, .foreignRegister),
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noRegister, dealerMode, dealerMode],
+            call: { net, token, id in
+                // Into the caller's own account (D holds an organization with the register's INN).
+                let me = try await net.call(Auth_V1_AuthService.whoAmI, .init(), token: token).session!
+                _ = try await net.call(
+                    Dealer.transferRegisters,
+                    .init(registerIds: [id], targetAccountID: me.accountID, operationID: RegisterWorkflow.operationID()),
+                    token: token)
+            }),
+        Row(method: Dealer.convertGroupToClient.path, isWrite: true, objects: (.homeDealerGroup, .foreignDealerGroup),
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode],
+            foreign: [noToken, expired, dealerMode, dealerMode, noGroup, dealerMode, dealerMode],
+            call: { net, token, id in
+                _ = try await net.call(
+                    Dealer.convertGroupToClient,
+                    .init(groupID: id, accountName: "Converted", adminLogin: "conv-\(UInt32.random(in: 0...UInt32.max))",
+                          adminPassword: Workflow.password, operationID: RegisterWorkflow.operationID()),
+                    token: token)
+            }),
+        Row(method: Dealer.listTransfers.path, isWrite: false, objects: nil,
+            home: [noToken, expired, dealerMode, dealerMode, ok, dealerMode, dealerMode], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Dealer.listTransfers, .init(), token: token) }),
+        Row(method: Registers.listOrganizations.path, isWrite: false, objects: nil, home: registerList, foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Registers.listOrganizations, .init(), token: token) }),
+        registerRow(Registers.getOrganization.path, isWrite: false, (.homeOrganization, .foreignOrganization),
+                    registerRead(noOrganization)) { net, token, id in
+            _ = try await net.call(Registers.getOrganization, .init(organizationID: id), token: token)
+        },
+        Row(method: Registers.createOrganization.path, isWrite: true, objects: nil, home: registerCreate, foreign: nil,
+            call: { net, token, _ in
+                _ = try await net.call(
+                    Registers.createOrganization, .init(name: "IP", inn: RegisterWorkflow.entrepreneurINN), token: token)
+            }),
+        registerRow(Registers.updateOrganization.path, isWrite: true, (.homeOrganization, .foreignOrganization),
+                    registerWrite(noOrganization)) { net, token, id in
+            _ = try await net.call(Registers.updateOrganization, .init(organizationID: id, name: "Renamed"), token: token)
+        },
+        registerRow(Registers.deleteOrganization.path, isWrite: true, (.homeOrganization, .foreignOrganization),
+                    registerWrite(noOrganization)) { net, token, id in
+            _ = try await net.call(Registers.deleteOrganization, .init(organizationID: id), token: token)
+        },
+        Row(method: Registers.listGroups.path, isWrite: false, objects: nil, home: registerList, foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Registers.listGroups, .init(), token: token) }),
+        Row(method: Registers.createGroup.path, isWrite: true, objects: nil, home: registerCreate, foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Registers.createGroup, .init(name: "New shop"), token: token) }),
+        registerRow(Registers.renameGroup.path, isWrite: true, (.homeGroup, .foreignGroup), registerWrite(noGroup)) {
+            net, token, id in
+            _ = try await net.call(Registers.renameGroup, .init(groupID: id, name: "Renamed shop"), token: token)
+        },
+        registerRow(Registers.deleteGroup.path, isWrite: true, (.homeGroup, .foreignGroup), registerWrite(noGroup)) {
+            net, token, id in
+            _ = try await net.call(Registers.deleteGroup, .init(groupID: id), token: token)
+        },
+        Row(method: Registers.listRegisters.path, isWrite: false, objects: nil, home: registerList, foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Registers.listRegisters, .init(), token: token) }),
+        registerRow(Registers.getRegister.path, isWrite: false, (.homeRegister, .foreignRegister), registerRead(noRegister)) {
+            net, token, id in
+            _ = try await net.call(Registers.getRegister, .init(registerID: id), token: token)
+        },
+        registerRow(Registers.addRegister.path, isWrite: true, (.homeOrganization, .foreignOrganization),
+                    registerWrite(noOrganization)) { net, token, id in
+            _ = try await net.call(Registers.addRegister, RegisterWorkflow.randomRegister(organization: id), token: token)
+        },
+        registerRow(Registers.updateRegister.path, isWrite: true, (.homeRegister, .foreignRegister),
+                    registerWrite(noRegister)) { net, token, id in
+            _ = try await net.call(
+                Registers.updateRegister, .init(registerID: id, updateFields: [.name], name: "Front till"), token: token)
+        },
+        registerRow(Registers.moveRegistersToGroup.path, isWrite: true, (.homeRegister, .foreignRegister),
+                    registerWrite(noRegister)) { net, token, id in
+            _ = try await net.call(Registers.moveRegistersToGroup, .init(registerIds: [id], groupID: 0), token: token)
+        },
+        registerRow(Registers.removeRegister.path, isWrite: true, (.homeRegister, .foreignRegister),
+                    registerWrite(noRegister)) { net, token, id in
+            _ = try await net.call(Registers.removeRegister, .init(registerID: id), token: token)
+        },
+        registerRow(Registers.getRegisterHistory.path, isWrite: false, (.homeRegister, .foreignRegister),
+                    registerRead(noRegister)) { net, token, id in
+            _ = try await net.call(Registers.getRegisterHistory, .init(registerID: id), token: token)
+        },
     ]
 
-    @Test("the table covers every Dealer and Client method, each with one outcome per caller")
+    @Test("the table covers every Dealer, Client and Register method, each with one outcome per caller")
     func tableIsComplete() {
         let methods = Set(Self.table.map(\.method))
-        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths))
+        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths + Registers.allMethodPaths))
         #expect(methods.count == Self.table.count)
         for row in Self.table {
             #expect(row.home.count == Caller.allCases.count, "\(row.method)")
