@@ -156,10 +156,10 @@ struct MigrateGroups: AsyncParsableCommand {
         let converted: [Target] = transfers.filter {
             $0.kind == .convertGroup
                 && $0.operationID == OperationID.convertGroup(dealerAccountID: dealerAccountID, groupID: $0.sourceGroupID)
-        }.sorted { $0.sourceGroupID < $1.sourceGroupID }.map {
+        }.map {
             .converted(groupID: $0.sourceGroupID, name: passwords.entry(groupID: $0.sourceGroupID)?.groupName ?? "-", $0)
         }
-        let all = live.map(Target.live) + converted
+        let all = (live.map(Target.live) + converted).sorted { $0.groupID < $1.groupID }
         if groupIDs.isEmpty && groupNames.isEmpty { return all }
 
         var selected: [Target] = []
@@ -213,7 +213,7 @@ struct MigrateGroups: AsyncParsableCommand {
                     ? "would convert \(response.registers.count) registers" + (copied > 0 ? ", copying \(copied) organizations" : "")
                     : "blocked: shared organizations (--copy-shared-organizations copies them)"
                 return [String(group.id), group.name, String(group.registerCount),
-                        "\(response.organizations.count)" + (copied > 0 ? " (\(copied) copied)" : ""),
+                        "\(response.organizations.count)" + (copied == 0 ? "" : copySharedOrganizations ? " (\(copied) copied)" : " (\(copied) shared)"),
                         conflicts.isEmpty ? "-" : conflicts.joined(separator: "; "), verdict]
             case .failure(let error):
                 return [String(group.id), group.name, String(group.registerCount), "-", "-", "fails: \(error)"]
