@@ -15,14 +15,9 @@ extension DealerStore {
         _ request: TransferRequest, dryRun: Bool, now: Int64, audit: AuditContext,
         encode: @escaping @Sendable (TransferResult) -> [UInt8]
     ) throws -> OperationOutcome<TransferResult> {
-        if dryRun {
-            return try read { db in
-                if let stored = try db.storedOperation(request.dealerAccountID, request.operationID) { return .recorded(stored) }
-                return .performed(try db.planTransfer(request, now: now))
-            }
-        }
-        return try registerWrite { db in
-            if let stored = try db.storedOperation(request.dealerAccountID, request.operationID) { return .recorded(stored) }
+        try operation(request.dealerAccountID, request.operationID, dryRun: dryRun) { db in
+            try db.planTransfer(request, now: now)
+        } perform: { db in
             var result = try db.planTransfer(request, now: now)
             guard result.problems.isEmpty else { throw RegisterStoreError.registersCannotMove(result.problems) }
             let transferID = try db.insertTransfer(
@@ -37,11 +32,11 @@ extension DealerStore {
                     registerID: moved.registerID, kind: .transferred, from: moved.from, to: position, audit: audit,
                     transferID: transferID, now: now)
             }
-            let accounts = Set(result.registers.map(\.from.accountID)).union([request.targetAccountID])
+            let accounts = Set(result.registers.map(\.from.accountID)).union([request.dealerAccountID, request.targetAccountID])
             try db.auditTransfer(transferID, in: accounts, audit: audit, now: now)
             result.transferID = transferID
             try db.run("UPDATE register_transfers SET response = ? WHERE id = ?", [encode(result), transferID])
-            return .performed(result)
+            return result
         }
     }
 
@@ -53,14 +48,10 @@ extension DealerStore {
         _ request: ConversionRequest, passwordHash: String?, dryRun: Bool, now: Int64, audit: AuditContext,
         encode: @escaping @Sendable (ConversionResult) -> [UInt8]
     ) throws -> OperationOutcome<ConversionResult> {
-        guard let passwordHash, !dryRun else {
-            return try read { db in
-                if let stored = try db.storedOperation(request.dealerAccountID, request.operationID) { return .recorded(stored) }
-                return .performed(try db.planConversion(request, now: now))
-            }
-        }
-        return try registerWrite { db in
-            if let stored = try db.storedOperation(request.dealerAccountID, request.operationID) { return .recorded(stored) }
+        try operation(request.dealerAccountID, request.operationID, dryRun: dryRun || passwordHash == nil) { db in
+            try db.planConversion(request, now: now)
+        } perform: { db in
+            guard let passwordHash else { throw DealerStoreError("a conversion needs the admin's password hash") }
             var result = try db.planConversion(request, now: now)
             if !result.sharedOrganizations.isEmpty && !request.copySharedOrganizations {
                 throw RegisterStoreError.sharedOrganizations(result.sharedOrganizations)
@@ -103,8 +94,22 @@ extension DealerStore {
             result.created = NewAccount(account: try db.account(accountID)!, admin: admin)
             result.groupID = groupID
             try db.run("UPDATE register_transfers SET response = ? WHERE id = ?", [encode(result), transferID])
-            return .performed(result)
+            return result
         }
+    }
+
+    /// The recorded operation under this id, else a dry run's `plan` on a read snapshot or
+    /// the real `perform` in a write transaction (which sees any operation committed before it).
+    private func operation<Result: Sendable>(
+        _ dealerAccountID: Int64, _ operationID: String, dryRun: Bool,
+        plan: @escaping @Sendable (SQLiteConnection) throws -> Result,
+        perform: @escaping @Sendable (SQLiteConnection) throws -> Result
+    ) throws -> OperationOutcome<Result> {
+        let body: @Sendable (SQLiteConnection) throws -> OperationOutcome<Result> = { db in
+            if let stored = try db.storedOperation(dealerAccountID, operationID) { return .recorded(stored) }
+            return .performed(try (dryRun ? plan : perform)(db))
+        }
+        return try dryRun ? read(body) : registerWrite(body)
     }
 
     /// The operation recorded under this id in the dealer's account, if any.

@@ -1,5 +1,5 @@
 extension Migration {
-    /// Version 2: organizations, groups, cash registers, their history and the
+    /// Version 4: organizations, groups, cash registers, their history and the
     /// recorded transfer operations. Trigger messages that are reasons become
     /// `RegisterStoreError`s (`RegisterStoreError(constraint:)`).
     static let registersSchema = """

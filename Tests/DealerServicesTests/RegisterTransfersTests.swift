@@ -96,6 +96,48 @@ struct RegisterTransfersTests {
         }
     }
 
+    @Test("a dealer sets up its client through LoginToClient: the history and the client's audit trail name the dealer")
+    func setUpThroughLoginToClient() async throws {
+        try await withPair { _, net, pair in
+            let register = try await Setup.addRegister(net, pair.clientToken, 1, organization: pair.clientOrganization.id)
+            #expect(register.accountID == pair.client.accountID)
+            let entry = try #require(try await Setup.history(net, pair.client.token, register.id).first)
+            #expect(entry.kind == .added && entry.userLogin == "center")
+            #expect(entry.impersonator?.dealerAccountID == pair.dealer.accountID && entry.impersonator?.dealerLogin == "center")
+            let events = try await net.call(Client.listAuditEvents, .init(), token: pair.client.token).events
+            let added = try #require(events.first { $0.method == Registers.addRegister.path })
+            #expect(added.object == "register:\(register.id)" && added.impersonator?.dealerAccountID == pair.dealer.accountID)
+            // A plain user of the client reads the register but cannot change it.
+            let clerk = try await Workflow.plainUser(net, in: pair.client, login: "bakery-clerk")
+            #expect(try await Setup.registers(net, clerk).map(\.id) == [register.id])
+            try await Workflow.expectRefusal(.permissionDenied, .adminRequired) {
+                _ = try await net.call(Registers.removeRegister, .init(registerID: register.id), token: clerk)
+            }
+        }
+    }
+
+    @Test("ListTransfers pages newest first, at most 20 operations a page")
+    func listTransfersPaging() async throws {
+        try await withPair { _, net, pair in
+            let registers = try await Setup.addRegisters(net, pair.dealer.token, 0..<25, organization: pair.dealerOrganization.id)
+            var transferIDs: [Int64] = []
+            for register in registers {
+                transferIDs.append(try await transfer(net, pair, [register.id], to: pair.client.accountID).transferID)
+            }
+            var seen: [Int64] = []
+            var token = ""
+            var pages = 0
+            repeat {
+                let page = try await net.call(Dealer.listTransfers, .init(pageSize: 500, pageToken: token), token: pair.dealer.token)
+                #expect(page.transfers.count <= 20)
+                seen += page.transfers.map(\.id)
+                token = page.nextPageToken
+                pages += 1
+            } while !token.isEmpty
+            #expect(seen == transferIDs.reversed() && pages == 2)
+        }
+    }
+
     @Test("one bad id among 100 moves nothing, and the error and the dry run name every offending id")
     func allOrNothing() async throws {
         try await withPair { server, net, pair in

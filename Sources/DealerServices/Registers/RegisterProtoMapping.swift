@@ -58,12 +58,9 @@ extension Registers_V1_RegisterChangeKind {
 
 extension Registers_V1_RegisterHistoryEntry {
     init(_ entry: RegisterHistoryRecord) {
-        var impersonator: Common_V1_Impersonator? = nil
-        if let userID = entry.impersonatorUserID, let accountID = entry.impersonatorAccountID {
-            impersonator = Common_V1_Impersonator(
-                dealerUserID: userID, dealerLogin: entry.impersonatorLogin ?? "", dealerAccountID: accountID,
-                dealerAccountName: entry.impersonatorAccountName ?? "")
-        }
+        let impersonator = Common_V1_Impersonator(
+            userID: entry.impersonatorUserID, login: entry.impersonatorLogin, accountID: entry.impersonatorAccountID,
+            accountName: entry.impersonatorAccountName)
         self.init(
             id: entry.id, registerID: entry.registerID, atMs: entry.at, kind: Registers_V1_RegisterChangeKind(entry.kind),
             fromAccountID: entry.from?.accountID ?? 0, toAccountID: entry.to.accountID,

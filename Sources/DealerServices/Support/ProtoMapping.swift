@@ -45,6 +45,12 @@ extension Common_V1_SessionInfo {
 }
 
 extension Common_V1_Impersonator {
+    /// The dealer behind a recorded action, or nil when there was none.
+    init?(userID: Int64?, login: String?, accountID: Int64?, accountName: String?) {
+        guard let userID, let accountID else { return nil }
+        self.init(dealerUserID: userID, dealerLogin: login ?? "", dealerAccountID: accountID, dealerAccountName: accountName ?? "")
+    }
+
     init(_ impersonator: Principal.Impersonator) {
         self.init(
             dealerUserID: impersonator.userID, dealerLogin: impersonator.login,
@@ -92,12 +98,9 @@ extension Common_V1_ServiceRequest {
 
 extension Common_V1_AuditEvent {
     init(_ event: AuditEventRecord) {
-        var impersonator: Common_V1_Impersonator? = nil
-        if let userID = event.impersonatorUserID, let accountID = event.impersonatorAccountID {
-            impersonator = Common_V1_Impersonator(
-                dealerUserID: userID, dealerLogin: event.impersonatorLogin ?? "", dealerAccountID: accountID,
-                dealerAccountName: event.impersonatorAccountName ?? "")
-        }
+        let impersonator = Common_V1_Impersonator(
+            userID: event.impersonatorUserID, login: event.impersonatorLogin, accountID: event.impersonatorAccountID,
+            accountName: event.impersonatorAccountName)
         self.init(
             id: event.id, atMs: event.at, actorUserID: event.actorUserID ?? 0, actorLogin: event.actorLogin ?? "",
             actorAccountID: event.actorAccountID ?? 0, actingForAccountID: event.actingForAccountID ?? 0,
