@@ -116,6 +116,25 @@ struct RegisterTransfersTests {
         }
     }
 
+    @Test("a register moved from one client to another: the new holder sees the whole chain, not the old holder's users")
+    func historyBetweenClients() async throws {
+        try await withPair { _, net, pair in
+            let register = try await Setup.addRegister(net, pair.client.token, 1, organization: pair.clientOrganization.id)
+            let other = try await Workflow.client(net, name: "Dairy", login: "dairy")
+            try await Workflow.serve(net, other, by: pair.dealer)
+            _ = try await Setup.organization(net, other.token, inn: Setup.sberbankINN)
+            let moved = try await transfer(net, pair, [register.id], to: other.accountID)
+            #expect(moved.registers.first?.fromAccountID == pair.client.accountID)
+            let history = try await Setup.history(net, other.token, register.id)
+            #expect(history.map(\.kind) == [.added, .transferred])
+            #expect(history.map(\.toAccountID) == [pair.client.accountID, other.accountID])
+            #expect(history[0].userID == 0 && history[0].userLogin.isEmpty)  // the bakery's admin stays private
+            #expect(history[1].userLogin == "center")  // the dealer serving the reader is named
+            let dealerTrail = try await net.call(Client.listAuditEvents, .init(), token: pair.dealer.token).events
+            #expect(dealerTrail.contains { $0.object == "transfer:\(moved.transferID)" })
+        }
+    }
+
     @Test("ListTransfers pages newest first, at most 20 operations a page")
     func listTransfersPaging() async throws {
         try await withPair { _, net, pair in

@@ -124,8 +124,17 @@ public struct RegisterService: Sendable {
             let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken)
             let entries = try store.registerHistory(
                 accountID: principal.accountID, registerID: id, cursor: page.cursor, limit: page.limit)
+            // Users of the register's earlier accounts stay private: named only when of this account or its dealer.
+            let dealer = try store.serviceStatus(clientAccountID: principal.accountID)?.dealerAccountID
             return Registers_V1_GetRegisterHistoryResponse(
-                entries: entries.items.map(Registers_V1_RegisterHistoryEntry.init),
+                entries: entries.items.map { entry in
+                    var wire = Registers_V1_RegisterHistoryEntry(entry)
+                    if let owner = entry.userAccountID, owner != principal.accountID, owner != dealer {
+                        wire.userID = 0
+                        wire.userLogin = ""
+                    }
+                    return wire
+                },
                 nextPageToken: PageRequest.token(entries.nextCursor))
         }
     }

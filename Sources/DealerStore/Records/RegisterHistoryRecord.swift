@@ -16,6 +16,8 @@ public struct RegisterHistoryRecord: Sendable, Hashable {
     public var to: RegisterPosition
     public var userID: Int64?
     public var userLogin: String?
+    /// The account the user belongs to.
+    public var userAccountID: Int64?
     public var impersonatorUserID: Int64?
     public var impersonatorLogin: String?
     public var impersonatorAccountID: Int64?
@@ -26,7 +28,8 @@ public struct RegisterHistoryRecord: Sendable, Hashable {
     static let select = """
         SELECT h.id, h.register_id, h.at, h.kind, h.from_account_id, h.from_group_id, h.from_organization_id,
                h.to_account_id, h.to_group_id, h.to_organization_id, h.user_id, u.login,
-               h.impersonator_user_id, iu.login, h.impersonator_account_id, ia.name, t.operation_id, h.transfer_id
+               h.impersonator_user_id, iu.login, h.impersonator_account_id, ia.name, t.operation_id, h.transfer_id,
+               u.account_id
         FROM register_history h
         LEFT JOIN users u ON u.id = h.user_id
         LEFT JOIN users iu ON iu.id = h.impersonator_user_id
@@ -55,5 +58,6 @@ public struct RegisterHistoryRecord: Sendable, Hashable {
         impersonatorAccountName = row.optionalText(15)
         operationID = row.optionalText(16)
         transferID = row.optionalInt64(17)
+        userAccountID = row.optionalInt64(18)
     }
 }

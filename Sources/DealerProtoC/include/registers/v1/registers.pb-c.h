@@ -287,7 +287,8 @@ struct  Registers__V1__RegisterHistoryEntry
   int64_t to_organization_id;
   /*
    * The user who made the change (the dealer's user for a change made by a
-   * dealer, directly or through LoginToClient).
+   * dealer, directly or through LoginToClient). 0 (and user_login empty) when
+   * that user belongs neither to the reading account nor to its dealer.
    */
   int64_t user_id;
   char *user_login;
