@@ -163,6 +163,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "DealerProtocolTests", dependencies: ["DealerProtocol"]),
         .testTarget(name: "DealerStoreTests", dependencies: ["DealerStore"]),
+        .testTarget(name: "DealerCtlTests", dependencies: ["dealerctl", "DealerClient", "DealerProtocol", "DealerTestSupport"]),
         .testTarget(
             name: "DealerServerTests",
             dependencies: [

@@ -5,7 +5,7 @@ import ArgumentParser
 struct DealerCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dealerctl",
-        abstract: "Talks to a dealerd server: health, accounts, sessions, users, clients and requests.",
+        abstract: "Talks to a dealerd server: health, accounts, sessions, users, clients, requests, registers and migration.",
         discussion: """
             Every command takes --host, --port and, where a session is needed, --token \
             (or the DEALER_TOKEN environment variable; `dealerctl login` prints one). \
@@ -13,6 +13,6 @@ struct DealerCtl: AsyncParsableCommand {
             """,
         subcommands: [
             HealthCommand.self, SignUpCommand.self, LoginCommand.self, WhoAmICommand.self,
-            UsersCommand.self, ClientsCommand.self, RequestsCommand.self,
+            UsersCommand.self, ClientsCommand.self, RequestsCommand.self, RegistersCommand.self, MigrateCommand.self,
         ])
 }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import DealerProtocol
+
+struct AddRegister: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Adds a cash register.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "The owning organization's id.")
+    var organizationID: Int64
+
+    @Option(help: "The group's id (0 = none).")
+    var groupID: Int64 = 0
+
+    @Option(help: "The model.")
+    var model: String
+
+    @Option(help: "The factory number (letters, digits, '-').")
+    var serialNumber: String
+
+    @Option(help: "The registration number (16 digits).")
+    var registrationNumber: String
+
+    @Option(help: "The fiscal drive number (16 digits).")
+    var fiscalDriveNumber: String
+
+    @Option(help: "A name for people.")
+    var name = ""
+
+    @Option(help: "Where it stands.")
+    var address = ""
+
+    func run() async throws {
+        try await connection.run { session in
+            let response = try await session.call(
+                Registers_V1_RegisterService.addRegister,
+                .init(
+                    organizationID: organizationID, groupID: groupID, model: model, serialNumber: serialNumber,
+                    registrationNumber: registrationNumber, fiscalDriveNumber: fiscalDriveNumber, name: name, address: address))
+            let register = response.register ?? .init()
+            print("register \(register.model) \(register.serialNumber) (id \(register.id), group \(register.groupID))")
+        }
+    }
+}
