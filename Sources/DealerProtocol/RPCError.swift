@@ -59,6 +59,8 @@ extension RPCError {
         public static let internalError: Reason = "INTERNAL_ERROR"
         public static let invalidArgument: Reason = "INVALID_ARGUMENT"
         public static let invalidPageToken: Reason = "INVALID_PAGE_TOKEN"
+        /// Client-local: the request frame exceeds the server's announced max_frame_size.
+        public static let requestTooLarge: Reason = "REQUEST_TOO_LARGE"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

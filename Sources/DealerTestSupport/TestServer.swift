@@ -105,10 +105,13 @@ public enum TestMethods {
     public static let echo = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Echo")
     /// Throws a non-RPC error.
     public static let crash = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Crash")
+    /// `service` is `key` or `key@gate`: records one execution of `key` in the
+    /// table's `CallCounter`, then (with a gate) blocks until the gate opens.
+    public static let count = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Count")
 
     struct Oops: Error { let secret = "database password is hunter2" }
 
-    public static func table(gates: Gates) -> MethodTable {
+    public static func table(gates: Gates, counter: CallCounter = CallCounter()) -> MethodTable {
         var table = ServiceAssembly.methodTable(servingState: ServingState())
         table.register(wait) { request, _ in
             gates.wait(request.service)
@@ -116,6 +119,12 @@ public enum TestMethods {
         }
         table.register(echo) { _, _ in Health_V1_CheckResponse(status: .serving) }
         table.register(crash) { _, _ in throw Oops() }
+        table.register(count) { request, _ in
+            let parts = request.service.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            counter.record(parts[0])
+            if parts.count == 2 { gates.wait(parts[1]) }
+            return Health_V1_CheckResponse(status: .serving)
+        }
         return table
     }
 }

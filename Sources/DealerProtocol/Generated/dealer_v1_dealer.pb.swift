@@ -93,6 +93,7 @@ public struct Dealer_V1_ListIncomingRequestsRequest: ProtoMessage {
     public static let protoMessageName = "dealer.v1.ListIncomingRequestsRequest"
     public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// REQUEST_STATUS_UNSPECIFIED = every status.
     public var statusFilter: Common_V1_RequestStatus = Common_V1_RequestStatus(rawValue: 0)
     public var pageSize: UInt32 = 0
     public var pageToken: String = ""
@@ -350,6 +351,7 @@ public struct Dealer_V1_RejectRequestRequest: ProtoMessage {
     public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var requestID: Int64 = 0
+    /// Optional, shown to the client.
     public var reason: String = ""
 
     public init() {}
@@ -450,13 +452,20 @@ public struct Dealer_V1_SetRequestBlockedResponse: ProtoMessage {
 /// Method descriptors of `dealer.v1.DealerService`.
 public enum Dealer_V1_DealerService {
     public static let serviceName = "dealer.v1.DealerService"
+    /// The accounts this dealer serves.
     public static let listClients = RPCMethod<Dealer_V1_ListClientsRequest, Dealer_V1_ListClientsResponse>(service: serviceName, name: "ListClients")
+    /// Requests addressed to this dealer, newest first.
     public static let listIncomingRequests = RPCMethod<Dealer_V1_ListIncomingRequestsRequest, Dealer_V1_ListIncomingRequestsResponse>(service: serviceName, name: "ListIncomingRequests")
+    /// "Add": a new enterprise account, already served by this dealer.
     public static let createClient = RPCMethod<Dealer_V1_CreateClientRequest, Dealer_V1_CreateClientResponse>(service: serviceName, name: "CreateClient")
+    /// Soft-deletes an account this dealer serves.
     public static let deleteClient = RPCMethod<Dealer_V1_DeleteClientRequest, Dealer_V1_DeleteClientResponse>(service: serviceName, name: "DeleteClient")
+    /// "Log in to client": a short-lived session in a served account.
     public static let loginToClient = RPCMethod<Dealer_V1_LoginToClientRequest, Dealer_V1_LoginToClientResponse>(service: serviceName, name: "LoginToClient")
+    /// Takes the requesting account on service.
     public static let acceptRequest = RPCMethod<Dealer_V1_AcceptRequestRequest, Dealer_V1_AcceptRequestResponse>(service: serviceName, name: "AcceptRequest")
     public static let rejectRequest = RPCMethod<Dealer_V1_RejectRequestRequest, Dealer_V1_RejectRequestResponse>(service: serviceName, name: "RejectRequest")
+    /// Sets or clears the block flag on a request.
     public static let setRequestBlocked = RPCMethod<Dealer_V1_SetRequestBlockedRequest, Dealer_V1_SetRequestBlockedResponse>(service: serviceName, name: "SetRequestBlocked")
 
     /// Every method's full path, in .proto order.
