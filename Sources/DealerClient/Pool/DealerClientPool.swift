@@ -390,6 +390,7 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
 /// gracefully (outstanding calls finish) on every path out of `body`.
 public func withDealerClientPool<Result>(
     configuration: DealerClientPool.Configuration,
+    isolation: isolated (any Actor)? = #isolation,
     _ body: (DealerClientPool) async throws -> Result
 ) async throws -> Result {
     let pool = DealerClientPool(configuration: configuration)
