@@ -178,6 +178,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             call.timer?.cancel()
             call.response.fail(RPCError(.cancelled, .cancelled, "the call was cancelled"))
             writeFrame(Rpc_V1_Frame(kind: .cancel(Rpc_V1_Cancel(callID: callID))), context: context)
+            callFinished(context: context)
         case .ping(let opaque, let pong):
             if let refusal {
                 pong.fail(refusal)
@@ -237,6 +238,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         call.response.fail(error)
         writeFrame(Rpc_V1_Frame(kind: .cancel(Rpc_V1_Cancel(callID: callID))), context: context)
         context.flush()
+        callFinished(context: context)
     }
 
     private func writeFrame(_ frame: Rpc_V1_Frame, context: ChannelHandlerContext) {

@@ -169,12 +169,3 @@ struct DealerClientPoolTests {
         #expect(counter.count("write") == 1)
     }
 }
-
-/// The outcome of an async call, for `async let` of calls expected to fail.
-private func outcome<Success>(_ body: () async throws -> Success) async -> Result<Success, any Error> {
-    do {
-        return .success(try await body())
-    } catch {
-        return .failure(error)
-    }
-}

@@ -38,6 +38,34 @@ struct DealerConnectionTests {
         }
     }
 
+    @Test("calls beyond max_in_flight_calls wait in the client's queue; a call whose deadline passes frees its slot")
+    func inFlightQueue() async throws {
+        let gates = Gates()
+        let counter = CallCounter()
+        try await withTestServer(
+            methods: TestMethods.table(gates: gates, counter: counter), configure: { $0.maxInFlightCalls = 1 }
+        ) { server in
+            let connection = try await server.connect()
+            #expect(connection.serverInfo.maxInFlightCalls == 1)
+            async let stuck = outcome {
+                try await connection.call(TestMethods.count, .init(service: "stuck@gate"), timeout: .milliseconds(300))
+            }
+            await gates.arrived("gate")
+            async let next = outcome { try await connection.call(TestMethods.count, .init(service: "next")) }
+            let stuckResult = await stuck
+            if case .failure(let error as RPCError) = stuckResult {
+                #expect(error.code == .deadlineExceeded)
+            } else {
+                Issue.record("the stuck call did not time out: \(stuckResult)")
+            }
+            // The expired call's slot goes to the queued one.
+            #expect((try? await next.get())?.status == .serving)
+            #expect(counter.count("next") == 1)
+            gates.open("gate")
+            await connection.close()
+        }
+    }
+
     @Test("HelloAck announces the idle timeout; keepalive Pings keep a connection open past several idle timeouts")
     func keepalive() async throws {
         try await withTestServer(configure: { $0.idleTimeout = .milliseconds(400) }) { server in

@@ -235,6 +235,7 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
     /// The usable connection with the fewest outstanding calls.
     private func leastLoadedConnection() -> DealerConnection? {
         state.withLock { state in
+            if state.shuttingDown { return nil }
             let count = state.slots.count
             state.nextSlot = (state.nextSlot + 1) % count
             var best: DealerConnection?
