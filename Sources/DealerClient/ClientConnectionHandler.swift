@@ -3,8 +3,6 @@ import NIOCore
 
 /// What the client writes into its pipeline.
 enum ClientOutbound {
-    /// A ready length-prefixed frame with no answer to wait for (Hello).
-    case frame(ByteBuffer)
     /// A length-prefixed Request frame and the promise of its Response.
     case call(callID: UInt64, frame: ByteBuffer, timeout: TimeAmount?, response: EventLoopPromise<Rpc_V1_Response>)
     case cancel(callID: UInt64)
@@ -55,7 +53,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private var pongTimer: Scheduled<Void>?
     private var nextKeepaliveOpaque: UInt64 = 1 << 63
 
-    init(helloAck: EventLoopPromise<Rpc_V1_HelloAck>, state: ConnectionState, keepalive: DealerConnection.Keepalive?) {
+    private let hello: Rpc_V1_Frame
+
+    init(
+        hello: Rpc_V1_Frame, helloAck: EventLoopPromise<Rpc_V1_HelloAck>, state: ConnectionState,
+        keepalive: DealerConnection.Keepalive?
+    ) {
+        self.hello = hello
         self.helloAck = helloAck
         self.state = state
         self.keepalive = keepalive
@@ -63,6 +67,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    /// Sends the Hello from the event loop the moment the connection is up,
+    /// so the server's handshake timeout never depends on when the
+    /// connecting task gets a thread again.
+    func channelActive(context: ChannelHandlerContext) {
+        writeFrame(hello, context: context)
+        context.flush()
+        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -145,8 +158,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         // call's promise from now on (see DealerConnection.call).
         promise?.succeed()
         switch unwrapOutboundIn(data) {
-        case .frame(let frame):
-            context.write(wrapOutboundOut(frame), promise: nil)
         case .call(let callID, let frame, let timeout, let response):
             if let refusal {
                 response.fail(UnsentCallError(error: refusal))

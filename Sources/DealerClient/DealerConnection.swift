@@ -66,6 +66,8 @@ public final class DealerConnection: Sendable {
     ) async throws -> DealerConnection {
         let helloAck = eventLoopGroup.any().makePromise(of: Rpc_V1_HelloAck.self)
         let state = ConnectionState(eventLoop: helloAck.futureResult.eventLoop)
+        let hello = Rpc_V1_Frame(
+            kind: .hello(Rpc_V1_Hello(protocolVersion: Rpc_V1_Frame.protocolVersion, clientName: clientName)))
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: helloAck.futureResult.eventLoop)
@@ -76,7 +78,7 @@ public final class DealerConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
                         try channel.pipeline.syncOperations.addHandler(
-                            ClientConnectionHandler(helloAck: helloAck, state: state, keepalive: keepalive))
+                            ClientConnectionHandler(hello: hello, helloAck: helloAck, state: state, keepalive: keepalive))
                     }
                 }
                 .connect(host: host, port: port)
@@ -85,14 +87,6 @@ public final class DealerConnection: Sendable {
             helloAck.fail(error)
             state.markUnusable()
             throw RPCError(.unavailable, .connectionClosed, "cannot connect to \(host):\(port): \(error)")
-        }
-        let hello = Rpc_V1_Frame(
-            kind: .hello(Rpc_V1_Hello(protocolVersion: Rpc_V1_Frame.protocolVersion, clientName: clientName)))
-        do {
-            try await channel.writeAndFlush(ClientOutbound.frame(hello.lengthPrefixed(allocator: channel.allocator)))
-        } catch {
-            // The server closed the connection at once (e.g. a handshake timeout under heavy load).
-            throw RPCError(.unavailable, .connectionClosed, "\(host):\(port) closed the connection before the Hello: \(error)")
         }
         let timeout = channel.eventLoop.scheduleTask(in: connectTimeout) {
             helloAck.fail(RPCError(.unavailable, .handshakeTimeout, "no HelloAck from \(host):\(port)"))
