@@ -175,6 +175,7 @@ let package = Package(
                 "DealerTestSupport",
                 "DealerServer",
                 "DealerServices",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
