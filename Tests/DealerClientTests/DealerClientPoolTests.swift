@@ -2,6 +2,8 @@ import DealerClient
 import DealerProtocol
 import DealerServer
 import DealerTestSupport
+import Logging
+import ServiceLifecycle
 import Testing
 
 @Suite("DealerClientPool: spreading, GoAway, reconnect, retries, tokens", .timeLimit(.minutes(3)))
@@ -167,5 +169,31 @@ struct DealerClientPoolTests {
         // The read ran once on each server; the write once.
         #expect(counter.count("read") == 2)
         #expect(counter.count("write") == 1)
+    }
+
+    @Test("in a ServiceGroup, graceful shutdown refuses new calls, lets the outstanding one finish, then run() returns")
+    func gracefulShutdownInServiceGroup() async throws {
+        let gates = Gates()
+        try await withTestServer(methods: TestMethods.table(gates: gates)) { server in
+            let pool = DealerClientPool(configuration: configuration(port: server.port, connections: 1))
+            let group = ServiceGroup(services: [pool], logger: Logger(label: "pool-test"))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                async let outstanding = outcome { try await pool.call(TestMethods.wait, .init(service: "slow")) }
+                await gates.arrived("slow")
+                await group.triggerGracefulShutdown()
+                // The drain marks the connection unusable; no event to await, so poll (bounded).
+                var polls = 0
+                while !pool.usableConnections.isEmpty && polls < 2000 {
+                    try await Task.sleep(for: .milliseconds(5))
+                    polls += 1
+                }
+                let refused = await #expect(throws: RPCError.self) { try await pool.call(TestMethods.echo, .init()) }
+                #expect(refused?.code == .unavailable)
+                gates.open("slow")
+                #expect((try? await outstanding.get())?.status == .serving)
+                try await tasks.waitForAll()
+            }
+        }
     }
 }
