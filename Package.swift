@@ -7,7 +7,7 @@ import PackageDescription
 ///   → DealerStore (SQLite repository)
 ///   → DealerServices (Auth, Dealer, Client, Health rules)
 ///   → DealerServer (SwiftNIO server core, dispatcher, lifecycle)
-/// DealerClient depends only on DealerProtocol.
+/// DealerClient depends only on DealerProtocol (plus NIO, swift-service-lifecycle, swift-metrics).
 let package = Package(
     name: "dealer",
     platforms: [.macOS(.v15)],
@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: System libraries and generated C
@@ -105,6 +106,8 @@ let package = Package(
                 "DealerProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -173,6 +176,16 @@ let package = Package(
                 "DealerServices",
                 "DealerStore",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DealerClientTests",
+            dependencies: [
+                "DealerClient",
+                "DealerTestSupport",
+                "DealerServer",
+                "DealerServices",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(

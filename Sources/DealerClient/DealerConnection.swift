@@ -13,28 +13,61 @@ import Synchronization
 ///
 /// Failed calls throw `RPCError` (code, stable reason, message). When the
 /// connection drops, every pending call fails with UNAVAILABLE.
+///
+/// It honours the server's HelloAck: a request larger than `max_frame_size`
+/// fails alone with RESOURCE_EXHAUSTED `REQUEST_TOO_LARGE` before anything is
+/// sent, and calls beyond `max_in_flight_calls` wait in a local queue. For
+/// reconnects, retries, keepalive and a token provider use `DealerClientPool`,
+/// which is built on this type.
 public final class DealerConnection: Sendable {
+    /// Keepalive settings: Ping an idle connection before the server's idle
+    /// timeout (a third of `HelloAck.idle_timeout_ms`), and close it when the
+    /// Pong does not come back within `timeout`.
+    public struct Keepalive: Sendable, Hashable {
+        /// How long a keepalive Ping may wait for its Pong before the
+        /// connection is considered dead and closed.
+        public var timeout: TimeAmount
+        /// The Ping interval when the server announces no idle timeout; nil
+        /// sends no keepalive then.
+        public var intervalWithoutAnnouncement: TimeAmount?
+
+        public init(timeout: TimeAmount = .seconds(20), intervalWithoutAnnouncement: TimeAmount? = nil) {
+            self.timeout = timeout
+            self.intervalWithoutAnnouncement = intervalWithoutAnnouncement
+        }
+    }
+
     /// What the server announced in its HelloAck.
     public let serverInfo: Rpc_V1_HelloAck
 
     private let channel: any Channel
+    private let state: ConnectionState
     private let nextCallID = Atomic<UInt64>(0)
 
-    private init(channel: any Channel, serverInfo: Rpc_V1_HelloAck) {
+    private init(channel: any Channel, serverInfo: Rpc_V1_HelloAck, state: ConnectionState) {
         self.channel = channel
         self.serverInfo = serverInfo
+        self.state = state
     }
 
     /// Connects and completes the Hello handshake.
+    ///
+    /// - Parameters:
+    ///   - maxFrameSize: the largest frame accepted from the server.
+    ///   - keepalive: nil (the default) sends no keepalive Pings.
     public static func connect(
         host: String,
         port: Int,
         clientName: String = "dealer-swift-client",
         maxFrameSize: Int = 64 * 1024 * 1024,
         connectTimeout: TimeAmount = .seconds(10),
+        keepalive: Keepalive? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> DealerConnection {
         let helloAck = eventLoopGroup.any().makePromise(of: Rpc_V1_HelloAck.self)
+        let state = ConnectionState(eventLoop: helloAck.futureResult.eventLoop)
+        let hello = Rpc_V1_Frame(
+            kind: .hello(Rpc_V1_Hello(protocolVersion: Rpc_V1_Frame.protocolVersion, clientName: clientName)))
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: helloAck.futureResult.eventLoop)
@@ -44,30 +77,23 @@ public final class DealerConnection: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
-                        try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(helloAck: helloAck))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ClientConnectionHandler(hello: hello, helloAck: helloAck, state: state, keepalive: keepalive))
                     }
                 }
                 .connect(host: host, port: port)
                 .get()
         } catch {
             helloAck.fail(error)
+            state.markUnusable()
             throw RPCError(.unavailable, .connectionClosed, "cannot connect to \(host):\(port): \(error)")
-        }
-        let hello = Rpc_V1_Frame(
-            kind: .hello(Rpc_V1_Hello(protocolVersion: Rpc_V1_Frame.protocolVersion, clientName: clientName)))
-        do {
-            try await channel.writeAndFlush(ClientOutbound.frame(hello.lengthPrefixed(allocator: channel.allocator)))
-        } catch {
-            // The server closed the connection at once (e.g. over its connection limits).
-            helloAck.fail(error)
-            throw RPCError(.unavailable, .connectionClosed, "\(host):\(port) closed the connection before the handshake")
         }
         let timeout = channel.eventLoop.scheduleTask(in: connectTimeout) {
             helloAck.fail(RPCError(.unavailable, .handshakeTimeout, "no HelloAck from \(host):\(port)"))
         }
         defer { timeout.cancel() }
         do {
-            return DealerConnection(channel: channel, serverInfo: try await helloAck.futureResult.get())
+            return DealerConnection(channel: channel, serverInfo: try await helloAck.futureResult.get(), state: state)
         } catch {
             try? await channel.close()
             throw error
@@ -87,22 +113,46 @@ public final class DealerConnection: Sendable {
         token: String = "",
         timeout: Duration? = nil
     ) async throws -> Response {
+        do {
+            return try await attempt(method, request, token: token, timeout: timeout)
+        } catch let unsent as UnsentCallError {
+            throw unsent.error
+        }
+    }
+
+    /// One attempt of a call. Throws `UnsentCallError` when the call provably
+    /// never ran (refused before sending, queued, or above a GoAway's
+    /// last_call_id), else `RPCError`.
+    func attempt<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        token: String,
+        timeout: Duration?
+    ) async throws -> Response {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let timeoutAmount = timeout.map { TimeAmount.nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000) }
+        let timeoutAmount = timeout.map(timeAmount)
         let timeoutMs = timeoutAmount.map { UInt32(clamping: max(1, $0.nanoseconds / 1_000_000)) } ?? 0
         let frame = Rpc_V1_Frame.request(
             Rpc_V1_Request(
                 callID: callID, method: method.path, sessionToken: token, timeoutMs: timeoutMs,
                 payload: request.serializedBytes()))
+        let bytes = frame.lengthPrefixed(allocator: channel.allocator)
+        let limit = Int(serverInfo.maxFrameSize)
+        if limit > 0 && bytes.readableBytes - 4 > limit {
+            throw RPCError(
+                .resourceExhausted, .requestTooLarge,
+                "the request frame is \(bytes.readableBytes - 4) bytes; the server accepts at most \(limit)")
+        }
+        state.callStarted()
+        defer { state.callEnded() }
         let response = channel.eventLoop.makePromise(of: Rpc_V1_Response.self)
         channel.writeAndFlush(
-            ClientOutbound.call(
-                callID: callID, frame: frame.lengthPrefixed(allocator: channel.allocator), timeout: timeoutAmount,
-                response: response)
+            ClientOutbound.call(callID: callID, frame: bytes, timeout: timeoutAmount, response: response)
         ).whenFailure { _ in
             // The handler never saw the call: the channel was already closed.
-            response.fail(RPCError(.unavailable, .connectionClosed, "the connection to the server is closed"))
+            response.fail(UnsentCallError(error: RPCError(.unavailable, .connectionClosed, "the connection to the server is closed")))
         }
+        let channel = self.channel
         let answer = try await withTaskCancellationHandler {
             try await response.futureResult.get()
         } onCancel: {
@@ -137,5 +187,27 @@ public final class DealerConnection: Sendable {
     /// Completes when the connection has closed, for whatever reason.
     public func waitUntilClosed() async {
         try? await channel.closeFuture.get()
+    }
+
+    /// False once the connection takes no new calls: after a GoAway, `drain()`
+    /// or close.
+    public var isUsable: Bool { state.isUsable }
+
+    /// Calls started on this connection and not finished yet (sent or queued).
+    public var outstandingCalls: Int { state.outstandingCalls }
+
+    /// Keepalive Pongs received so far (0 without keepalive).
+    public var keepalivePongsReceived: Int { state.keepalivePongs }
+
+    /// Takes no new calls (they fail with UNAVAILABLE `CONNECTION_CLOSED`),
+    /// lets the outstanding ones finish, then closes; returns once closed.
+    public func drain() async {
+        channel.writeAndFlush(ClientOutbound.drain, promise: nil)
+        await waitUntilClosed()
+    }
+
+    /// Completes once the connection takes no new calls (GoAway, drain or close).
+    func waitUntilUnusable() async {
+        try? await state.unusable.futureResult.get()
     }
 }

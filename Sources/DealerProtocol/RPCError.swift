@@ -63,6 +63,8 @@ extension RPCError {
         public static let tooManyConnections: Reason = "TOO_MANY_CONNECTIONS"
         public static let busy: Reason = "BUSY"
         public static let invalidString: Reason = "INVALID_STRING"
+        /// Client-local: the request frame exceeds the server's announced max_frame_size.
+        public static let requestTooLarge: Reason = "REQUEST_TOO_LARGE"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

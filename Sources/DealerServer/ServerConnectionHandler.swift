@@ -297,7 +297,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             protocolVersion: Rpc_V1_Frame.protocolVersion,
             serverName: configuration.serverName,
             maxFrameSize: UInt32(clamping: configuration.maxFrameSize),
-            maxInFlightCalls: UInt32(clamping: configuration.maxInFlightCalls))
+            maxInFlightCalls: UInt32(clamping: configuration.maxInFlightCalls), idleTimeoutMs: UInt32(clamping: configuration.idleTimeout.nanoseconds / 1_000_000))
         write(Rpc_V1_Frame(kind: .helloAck(ack)), context: context)
         scheduleIdleCheck(at: lastActivity + configuration.idleTimeout, context: context)
     }

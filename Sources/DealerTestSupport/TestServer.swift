@@ -133,14 +133,18 @@ public enum TestMethods {
         Health_V1_CheckRequest(service: String(repeating: "x", count: Int(request.service) ?? 0))
     }
 
-    public static func table(gates: Gates) -> MethodTable {
+    /// `service` is `key` or `key@gate`: records one execution of `key` in the
+    /// table's `CallCounter`, then (with a gate) blocks until the gate opens.
+    public static let count = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(service: "test.v1.Test", name: "Count")
+
+    public static func table(gates: Gates, counter: CallCounter = CallCounter()) -> MethodTable {
         var table = ServiceAssembly.methodTable(servingState: ServingState())
-        register(into: &table, gates: gates)
+        register(into: &table, gates: gates, counter: counter)
         return table
     }
 
     /// Adds the test methods to `table` (a services table, for instance).
-    public static func register(into table: inout MethodTable, gates: Gates) {
+    public static func register(into table: inout MethodTable, gates: Gates, counter: CallCounter = CallCounter()) {
         table.register(wait) { request, _ in
             gates.wait(request.service)
             return Health_V1_CheckResponse(status: .serving)
@@ -153,5 +157,11 @@ public enum TestMethods {
         table.register(crash) { _, _ in throw Oops() }
         table.register(bulk) { request, _ in bulkResponse(request) }
         table.register(bulkInline, execution: .eventLoop) { request, _ in bulkResponse(request) }
+        table.register(count) { request, _ in
+            let parts = request.service.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            counter.record(parts[0])
+            if parts.count == 2 { gates.wait(parts[1]) }
+            return Health_V1_CheckResponse(status: .serving)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import DealerClient
 import DealerProtocol
 
@@ -6,17 +7,41 @@ import DealerProtocol
 struct ClientCoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client-core",
-        abstract: "Health/Check through DealerConnection (the async client core): calls/s and latency.",
+        abstract: "Health/Check through the async client library: calls/s and latency.",
         discussion: """
-            Each of --connections DealerConnections runs --in-flight tasks that call Health/Check back to \
+            Each of --connections connections runs --in-flight tasks that call Health/Check back to \
             back with async/await; compare with `run --mode health` (the lean pipelining client) to see \
-            what the client core costs.
+            what the client core costs. --client connection uses bare DealerConnections; --client pool \
+            one DealerClientPool of --connections connections through the typed Health client.
             """
     )
 
+    /// Which client library layer carries the calls.
+    enum Client: String, ExpressibleByArgument, CaseIterable {
+        case connection, pool
+    }
+
     @OptionGroup var shape: LoadShapeOptions
 
+    @Option(help: "connection (bare DealerConnection) or pool (DealerClientPool + typed client).")
+    var client: Client = .connection
+
     mutating func run() async throws {
+        let result: StorageLoad.Result
+        switch client {
+        case .connection:
+            result = try await runOverConnections()
+        case .pool:
+            result = try await runOverPool()
+        }
+        print(
+            "mode=client-core client=\(client.rawValue) connections=\(shape.connections) in-flight=\(shape.inFlight) "
+                + "calls/s=\(Int(result.callsPerSecond.rounded())) p50=\(Int(result.microseconds(0.5)))us "
+                + "p99=\(Int(result.microseconds(0.99)))us client-cpu=\(Int((result.clientCPU * 100).rounded()))% "
+                + "cpu-us/call=\(String(format: "%.1f", result.clientCPU * 1e6 / result.callsPerSecond))")
+    }
+
+    private func runOverConnections() async throws -> StorageLoad.Result {
         var opened: [DealerConnection] = []
         for _ in 0..<shape.connections {
             opened.append(try await DealerConnection.connect(host: shape.host, port: shape.port, clientName: "dealer-load client-core"))
@@ -31,9 +56,24 @@ struct ClientCoreCommand: AsyncParsableCommand {
         }
         let result = try await StorageLoad(slots: slots, warmup: .seconds(shape.warmup), duration: .seconds(shape.duration)).run()
         for connection in opened { await connection.close() }
-        print(
-            "mode=client-core connections=\(shape.connections) in-flight=\(shape.inFlight) "
-                + "calls/s=\(Int(result.callsPerSecond.rounded())) p50=\(Int(result.microseconds(0.5)))us "
-                + "p99=\(Int(result.microseconds(0.99)))us client-cpu=\(Int((result.clientCPU * 100).rounded()))%")
+        return result
+    }
+
+    private func runOverPool() async throws -> StorageLoad.Result {
+        var configuration = DealerClientPool.Configuration(host: shape.host, port: shape.port)
+        configuration.connections = shape.connections
+        configuration.clientName = "dealer-load client-core"
+        let slotCount = shape.connections * shape.inFlight
+        let (warmup, duration) = (shape.warmup, shape.duration)
+        return try await withDealerClientPool(configuration: configuration) { pool in
+            let health = Health_V1_HealthClient(pool)
+            let slots: [StorageLoad.Call] = (0..<slotCount).map { _ in
+                { @Sendable _ in
+                    let response = try await health.check()
+                    guard response.status == .serving else { throw LoadFailure(reason: "Health/Check answered \(response.status)") }
+                }
+            }
+            return try await StorageLoad(slots: slots, warmup: .seconds(warmup), duration: .seconds(duration)).run()
+        }
     }
 }

@@ -93,6 +93,7 @@ public struct Auth_V1_LoginResponse: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "auth.v1.LoginResponse"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// The bearer token for rpc.v1.Request.session_token. Never shown again.
     public var token: String = ""
     public var session: Common_V1_SessionInfo? = nil
 
@@ -214,6 +215,7 @@ public struct Auth_V1_ChangePasswordResponse: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "auth.v1.ChangePasswordResponse"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// How many other sessions of the user were revoked.
     public var revokedSessions: UInt32 = 0
 
     public init() {}
@@ -237,7 +239,9 @@ public struct Auth_V1_ListUsersRequest: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "auth.v1.ListUsersRequest"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// 0 = the server's default (50); at most 500.
     public var pageSize: UInt32 = 0
+    /// Empty for the first page, else a next_page_token.
     public var pageToken: String = ""
 
     public init() {}
@@ -266,6 +270,7 @@ public struct Auth_V1_ListUsersResponse: ProtoMessage, BridgedMessage {
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var users: [Common_V1_User] = []
+    /// Empty on the last page.
     public var nextPageToken: String = ""
 
     public init() {}
@@ -378,6 +383,7 @@ public struct Auth_V1_SetUserRightsResponse: ProtoMessage, BridgedMessage {
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var user: Common_V1_User? = nil
+    /// How many sessions of the user were revoked.
     public var revokedSessions: UInt32 = 0
 
     public init() {}
@@ -441,14 +447,24 @@ public struct Auth_V1_DeleteUserResponse: ProtoMessage, BridgedMessage {
 /// Method descriptors of `auth.v1.AuthService`.
 public enum Auth_V1_AuthService {
     public static let serviceName = "auth.v1.AuthService"
+    /// Creates an enterprise account and its first user (with RIGHT_ADMIN).
+    /// Needs no token.
     public static let signUp = RPCMethod<Auth_V1_SignUpRequest, Auth_V1_SignUpResponse>(service: serviceName, name: "SignUp")
+    /// Needs no token. Returns a new session token, shown once.
     public static let login = RPCMethod<Auth_V1_LoginRequest, Auth_V1_LoginResponse>(service: serviceName, name: "Login")
+    /// Ends the calling session.
     public static let logout = RPCMethod<Auth_V1_LogoutRequest, Auth_V1_LogoutResponse>(service: serviceName, name: "Logout")
+    /// Describes the calling session.
     public static let whoAmI = RPCMethod<Auth_V1_WhoAmIRequest, Auth_V1_WhoAmIResponse>(service: serviceName, name: "WhoAmI")
+    /// Changes the caller's password and revokes the user's other sessions.
     public static let changePassword = RPCMethod<Auth_V1_ChangePasswordRequest, Auth_V1_ChangePasswordResponse>(service: serviceName, name: "ChangePassword")
+    /// Administration -> Users (RIGHT_ADMIN in the caller's own account).
     public static let listUsers = RPCMethod<Auth_V1_ListUsersRequest, Auth_V1_ListUsersResponse>(service: serviceName, name: "ListUsers")
     public static let createUser = RPCMethod<Auth_V1_CreateUserRequest, Auth_V1_CreateUserResponse>(service: serviceName, name: "CreateUser")
+    /// Replaces a user's rights and revokes its sessions: the new rights take
+    /// effect at its next login.
     public static let setUserRights = RPCMethod<Auth_V1_SetUserRightsRequest, Auth_V1_SetUserRightsResponse>(service: serviceName, name: "SetUserRights")
+    /// Disables a user and revokes its sessions.
     public static let deleteUser = RPCMethod<Auth_V1_DeleteUserRequest, Auth_V1_DeleteUserResponse>(service: serviceName, name: "DeleteUser")
 
     /// Every method's full path, in .proto order.

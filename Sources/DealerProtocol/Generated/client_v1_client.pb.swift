@@ -32,6 +32,7 @@ public struct Client_V1_FindDealersRequest: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "client.v1.FindDealersRequest"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// Case-insensitive substring of the dealer's name; empty = all.
     public var nameQuery: String = ""
     public var pageSize: UInt32 = 0
     public var pageToken: String = ""
@@ -265,6 +266,7 @@ public struct Client_V1_GetServiceStatusResponse: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "client.v1.GetServiceStatusResponse"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// Absent when no dealer serves the account.
     public var dealer: Common_V1_ServingDealer? = nil
 
     public init() {}
@@ -302,6 +304,7 @@ public struct Client_V1_DisconnectResponse: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "client.v1.DisconnectResponse"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// The dealer that served the account until now.
     public var formerDealer: Common_V1_ServingDealer? = nil
 
     public init() {}
@@ -380,12 +383,19 @@ public struct Client_V1_ListAuditEventsResponse: ProtoMessage, BridgedMessage {
 /// Method descriptors of `client.v1.ClientService`.
 public enum Client_V1_ClientService {
     public static let serviceName = "client.v1.ClientService"
+    /// Accounts that work as dealers, by name.
     public static let findDealers = RPCMethod<Client_V1_FindDealersRequest, Client_V1_FindDealersResponse>(service: serviceName, name: "FindDealers")
+    /// This account's requests, newest first.
     public static let listMyRequests = RPCMethod<Client_V1_ListMyRequestsRequest, Client_V1_ListMyRequestsResponse>(service: serviceName, name: "ListMyRequests")
+    /// Asks a dealer to serve this account.
     public static let submitRequest = RPCMethod<Client_V1_SubmitRequestRequest, Client_V1_SubmitRequestResponse>(service: serviceName, name: "SubmitRequest")
+    /// Withdraws a pending request.
     public static let cancelRequest = RPCMethod<Client_V1_CancelRequestRequest, Client_V1_CancelRequestResponse>(service: serviceName, name: "CancelRequest")
+    /// Which dealer serves this account, if any.
     public static let getServiceStatus = RPCMethod<Client_V1_GetServiceStatusRequest, Client_V1_GetServiceStatusResponse>(service: serviceName, name: "GetServiceStatus")
+    /// Ends the service by the current dealer.
     public static let disconnect = RPCMethod<Client_V1_DisconnectRequest, Client_V1_DisconnectResponse>(service: serviceName, name: "Disconnect")
+    /// The account's audit trail (RIGHT_ADMIN), newest first.
     public static let listAuditEvents = RPCMethod<Client_V1_ListAuditEventsRequest, Client_V1_ListAuditEventsResponse>(service: serviceName, name: "ListAuditEvents")
 
     /// Every method's full path, in .proto order.

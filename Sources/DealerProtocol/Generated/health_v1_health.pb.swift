@@ -25,6 +25,8 @@ public struct Health_V1_CheckRequest: ProtoMessage, BridgedMessage {
     public static let protoMessageName = "health.v1.CheckRequest"
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
+    /// Empty for the whole server, or a full service name such as
+    /// "dealer.v1.DealerService".
     public var service: String = ""
 
     public init() {}

@@ -1181,6 +1181,7 @@ extension Rpc_V1_HelloAck {
         m.serverName = "server_name-\(seed)-0-ключ"
         m.maxFrameSize = UInt32(truncatingIfNeeded: seed &* 7919 &+ 93)
         m.maxInFlightCalls = UInt32(truncatingIfNeeded: seed &* 7919 &+ 124)
+        m.idleTimeoutMs = UInt32(truncatingIfNeeded: seed &* 7919 &+ 155)
         return m
     }
 }

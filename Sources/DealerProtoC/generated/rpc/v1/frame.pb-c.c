@@ -637,7 +637,7 @@ const ProtobufCMessageDescriptor rpc__v1__hello__descriptor =
   (ProtobufCMessageInit) rpc__v1__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor rpc__v1__hello_ack__field_descriptors[4] =
+static const ProtobufCFieldDescriptor rpc__v1__hello_ack__field_descriptors[5] =
 {
   {
     "protocol_version",
@@ -687,8 +687,21 @@ static const ProtobufCFieldDescriptor rpc__v1__hello_ack__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "idle_timeout_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Rpc__V1__HelloAck, idle_timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned rpc__v1__hello_ack__field_indices_by_name[] = {
+  4,   /* field[4] = idle_timeout_ms */
   2,   /* field[2] = max_frame_size */
   3,   /* field[3] = max_in_flight_calls */
   0,   /* field[0] = protocol_version */
@@ -697,7 +710,7 @@ static const unsigned rpc__v1__hello_ack__field_indices_by_name[] = {
 static const ProtobufCIntRange rpc__v1__hello_ack__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor rpc__v1__hello_ack__descriptor =
 {
@@ -707,7 +720,7 @@ const ProtobufCMessageDescriptor rpc__v1__hello_ack__descriptor =
   "Rpc__V1__HelloAck",
   "rpc.v1",
   sizeof(Rpc__V1__HelloAck),
-  4,
+  5,
   rpc__v1__hello_ack__field_descriptors,
   rpc__v1__hello_ack__field_indices_by_name,
   1,  rpc__v1__hello_ack__number_ranges,

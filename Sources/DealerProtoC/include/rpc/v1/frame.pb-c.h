@@ -128,10 +128,16 @@ struct  Rpc__V1__HelloAck
    * reading the socket until some complete.
    */
   uint32_t max_in_flight_calls;
+  /*
+   * The server closes a connection with no incoming frames and no calls for
+   * this long (GoAway IDLE_TIMEOUT); a client that keeps a connection open
+   * sends Ping before it passes. 0 = not announced.
+   */
+  uint32_t idle_timeout_ms;
 };
 #define RPC__V1__HELLO_ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&rpc__v1__hello_ack__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
