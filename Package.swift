@@ -60,7 +60,6 @@ let package = Package(
         .target(
             name: "DealerStore",
             dependencies: [
-                "DealerProtocol",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]

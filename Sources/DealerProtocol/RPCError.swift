@@ -89,5 +89,9 @@ extension RPCError {
         public static let dealerCannotBeServed: Reason = "DEALER_CANNOT_BE_SERVED"
         public static let clientNotFound: Reason = "CLIENT_NOT_FOUND"
         public static let notServed: Reason = "NOT_SERVED"
+
+        // MARK: Storage
+        public static let storageFull: Reason = "STORAGE_FULL"
+        public static let storageUnavailable: Reason = "STORAGE_UNAVAILABLE"
     }
 }

@@ -1,4 +1,3 @@
-import DealerProtocol
 
 /// Accounts, users and sessions (the Auth service's storage).
 extension DealerStore {
@@ -36,10 +35,10 @@ extension DealerStore {
     public func createSession(userID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext) throws -> SessionRecord {
         try write { db in
             guard let user = try db.user(userID), !user.isDisabled else {
-                throw RPCError(.unauthenticated, .invalidCredentials, "invalid login or password")
+                throw StoreError.invalidCredentials
             }
             guard let account = try db.account(user.accountID), !account.isDeleted else {
-                throw RPCError(.unauthenticated, .accountDeleted, "this account has been deleted")
+                throw StoreError.loginAccountDeleted
             }
             let session = try db.insertSession(
                 tokenHash: tokenHash, userID: user.id, accountID: account.id, isAdmin: user.isAdmin, isDealer: user.isDealer,
@@ -75,7 +74,7 @@ extension DealerStore {
     /// Replaces a user's password hash and revokes all its other sessions; returns how many.
     public func changePassword(userID: Int64, newPasswordHash: String, keepSessionID: Int64?, now: Int64, audit: AuditContext) throws -> Int {
         try write { db in
-            guard let user = try db.user(userID), !user.isDisabled else { throw RPCError.userNotFound }
+            guard let user = try db.user(userID), !user.isDisabled else { throw StoreError.userNotFound }
             try db.run("UPDATE users SET password_hash = ? WHERE id = ?", [newPasswordHash, user.id])
             let revoked = try db.run(
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
@@ -112,7 +111,7 @@ extension DealerStore {
     ) throws -> UserRecord {
         try write { db in
             let account = try db.liveAccount(accountID)
-            if isDealer, account.servedByAccountID != nil { throw RPCError.servedByDealer }
+            if isDealer, account.servedByAccountID != nil { throw StoreError.accountServedByDealer }
             let user = try db.insertUser(accountID: accountID, login: login, passwordHash: passwordHash, isAdmin: isAdmin, isDealer: isDealer, now: now)
             try db.insertAudit(audit, object: "user:\(user.id)", now: now)
             return user
@@ -149,17 +148,17 @@ extension DealerStore {
         try db.expirePendingRequests(now: now)
         let account = try db.liveAccount(user.accountID)
         let keepsAdmin = isAdmin && !disable, keepsDealer = isDealer && !disable
-        if keepsDealer, !user.isDealer, account.servedByAccountID != nil { throw RPCError.servedByDealer }
+        if keepsDealer, !user.isDealer, account.servedByAccountID != nil { throw StoreError.accountServedByDealer }
         func others(_ right: String) throws -> Bool {
             try db.queryFirst(
                 "SELECT 1 FROM users WHERE account_id = ? AND id <> ? AND \(right) = 1 AND disabled_at IS NULL",
                 [user.accountID, user.id]) { _ in true } != nil
         }
-        if user.isAdmin, !keepsAdmin, try !others("is_admin") { throw RPCError.lastAdmin }
+        if user.isAdmin, !keepsAdmin, try !others("is_admin") { throw StoreError.lastAdmin }
         let lostDealer = user.isDealer && !keepsDealer
         if lostDealer, try !others("is_dealer") {
             if try db.queryFirst("SELECT 1 FROM accounts WHERE served_by_account_id = ?", [account.id], { _ in true }) != nil {
-                throw RPCError.dealerServesClients
+                throw StoreError.dealerServesClients
             }
             try db.run(
                 "UPDATE service_requests SET status = 'closed', updated_at = ? WHERE dealer_account_id = ? AND status = 'pending'",

@@ -1,4 +1,3 @@
-import DealerProtocol
 
 /// What a dealer does: its clients, incoming requests and LoginToClient.
 /// Every id is checked against `dealerAccountID`; another tenant's object is NOT_FOUND.
@@ -67,7 +66,7 @@ extension DealerStore {
         try write { db in
             guard let dealerUser = try db.user(dealerUserID), dealerUser.accountID == dealerAccountID,
                   dealerUser.isDealer, !dealerUser.isDisabled
-            else { throw RPCError.dealerModeRequired }
+            else { throw StoreError.dealerModeRequired }
             let client = try servedClient(clientAccountID, of: dealerAccountID, db: db)
             let session = try db.insertSession(
                 tokenHash: tokenHash, userID: dealerUserID, accountID: client.id, isAdmin: true, isDealer: false,
@@ -84,8 +83,8 @@ extension DealerStore {
         try write { db in
             let request = try pendingIncomingRequest(requestID, of: dealerAccountID, db: db, now: now)
             let client = try db.liveAccount(request.clientAccountID)
-            if client.servedByAccountID != nil { throw RPCError.servedByDealer }
-            if client.isDealer { throw RPCError.dealerCannotBeServed }
+            if client.servedByAccountID != nil { throw StoreError.accountServedByDealer }
+            if client.isDealer { throw StoreError.dealerCannotBeServed }
             try db.startService(client: client.id, dealer: dealerAccountID, now: now)
             try db.finish(request: request.id, status: .accepted, now: now)
             try db.run(
@@ -126,13 +125,13 @@ extension DealerStore {
 
     private func servedClient(_ clientID: Int64, of dealerID: Int64, db: SQLiteConnection) throws -> AccountRecord {
         guard let client = try db.account(clientID), client.servedByAccountID == dealerID, !client.isDeleted else {
-            throw RPCError.clientNotFound
+            throw StoreError.clientNotFound
         }
         return client
     }
 
     private func incomingRequest(_ id: Int64, of dealerID: Int64, db: SQLiteConnection, now: Int64) throws -> ServiceRequestRecord {
-        guard let request = try db.request(id, now: now), request.dealerAccountID == dealerID else { throw RPCError.requestNotFound }
+        guard let request = try db.request(id, now: now), request.dealerAccountID == dealerID else { throw StoreError.requestNotFound }
         return request
     }
 
@@ -140,7 +139,7 @@ extension DealerStore {
     private func pendingIncomingRequest(_ id: Int64, of dealerID: Int64, db: SQLiteConnection, now: Int64) throws -> ServiceRequestRecord {
         try db.expirePendingRequests(now: now)
         let request = try incomingRequest(id, of: dealerID, db: db, now: now)
-        guard request.status == .pending else { throw RPCError.requestNotPending }
+        guard request.status == .pending else { throw StoreError.requestNotPending }
         _ = try db.dealerAccount(dealerID)
         return request
     }

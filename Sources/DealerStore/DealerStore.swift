@@ -1,4 +1,3 @@
-import DealerProtocol
 import Foundation
 import Logging
 import Synchronization
@@ -65,22 +64,26 @@ public final class DealerStore: Sendable {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer connection,
     /// group-committed with concurrent writes (each in its own savepoint, see
     /// `GroupCommitter`): it returns once durable, and if it throws, its changes
-    /// are rolled back. A schema backstop that is a domain rule surfaces as its
-    /// `RPCError`.
+    /// are rolled back. A schema backstop that is a domain rule, and a storage
+    /// failure, surface as their `StoreError`.
     func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
         do {
             return try writes.write(body)
-        } catch let error as SQLiteError where error.isConstraintViolation {
-            throw RPCError(constraint: error) ?? error
+        } catch let error as SQLiteError {
+            throw StoreError(error) ?? error
         }
     }
 
     /// Runs `body` in a read transaction (one consistent snapshot) on a reader connection.
     func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
-        try readers.withConnection { db in
-            try db.execute("BEGIN")
-            defer { try? db.execute("COMMIT") }
-            return try body(db)
+        do {
+            return try readers.withConnection { db in
+                try db.execute("BEGIN")
+                defer { try? db.execute("COMMIT") }
+                return try body(db)
+            }
+        } catch let error as SQLiteError {
+            throw StoreError(error) ?? error
         }
     }
 

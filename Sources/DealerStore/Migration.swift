@@ -10,8 +10,8 @@ struct Migration: Sendable {
         Migration(version: 1, name: "initial schema", sql: initialSchema),
     ]
 
-    /// Trigger messages that are `RPCError` reasons are turned into domain errors
-    /// by `RPCError(constraint:)`, so the schema's backstops answer like the checks above them.
+    /// Trigger messages listed in `StoreError.triggerMessages` are turned into domain errors
+    /// by `StoreError(_: SQLiteError)`, so the schema's backstops answer like the checks above them.
     private static let initialSchema = """
         CREATE TABLE accounts (
             id INTEGER PRIMARY KEY,

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Foundation
 import Logging
 import Testing
@@ -93,12 +92,10 @@ final class TestDatabase: Sendable {
     }
 }
 
-/// Expects `body` to throw an `RPCError` with this code and reason.
-func expectRPC<T>(
-    _ code: StatusCode, _ reason: RPCError.Reason,
-    sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> T
+/// Expects `body` to throw exactly this `StoreError`.
+func expectStoreError<T>(
+    _ expected: StoreError, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> T
 ) {
-    let error = #expect(throws: RPCError.self, sourceLocation: sourceLocation) { _ = try body() }
-    #expect(error?.code == code, sourceLocation: sourceLocation)
-    #expect(error?.reason == reason, "\(String(describing: error))", sourceLocation: sourceLocation)
+    let error = #expect(throws: StoreError.self, sourceLocation: sourceLocation) { _ = try body() }
+    #expect(error == expected, "\(String(describing: error))", sourceLocation: sourceLocation)
 }

@@ -53,7 +53,7 @@ extension MethodTable {
                 return response
             } catch {
                 if principal.isImpersonating {
-                    let result = (error as? RPCError)?.reason.rawValue ?? RPCError.Reason.internalError.rawValue
+                    let result = (RPCError.answering(error)?.reason ?? .internalError).rawValue
                     try? environment.store.appendAudit(
                         principal.audit(method.path), object: "account:\(principal.accountID)", result: result,
                         now: environment.now)
