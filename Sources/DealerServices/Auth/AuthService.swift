@@ -45,17 +45,18 @@ public struct AuthService: Sendable {
         }
         table.registerAuthenticated(Auth.setUserRights, .write, in: environment) { request, principal, context in
             try principal.requireAdmin()
+            let userID = try Validation.id(request.userID, field: "user_id")
             let rights = try Validation.rights(request.rights)
             let revoked = try store.setUserRights(
-                accountID: principal.accountID, userID: request.userID, isAdmin: rights.admin, isDealer: rights.dealer,
+                accountID: principal.accountID, userID: userID, isAdmin: rights.admin, isDealer: rights.dealer,
                 now: environment.now, audit: principal.audit(context.method))
-            let user = try store.user(accountID: principal.accountID, userID: request.userID)
+            let user = try store.user(accountID: principal.accountID, userID: userID)
             return Auth_V1_SetUserRightsResponse(user: user.map(Common_V1_User.init), revokedSessions: UInt32(revoked))
         }
         table.registerAuthenticated(Auth.deleteUser, .write, in: environment) { request, principal, context in
             try principal.requireAdmin()
             _ = try store.deleteUser(
-                accountID: principal.accountID, userID: request.userID, now: environment.now,
+                accountID: principal.accountID, userID: try Validation.id(request.userID, field: "user_id"), now: environment.now,
                 audit: principal.audit(context.method))
             return Auth_V1_DeleteUserResponse()
         }
