@@ -108,7 +108,7 @@ extension DealerStore {
 
     /// Records a call that changes nothing (e.g. a read made through a LoginToClient
     /// session) or a refused one (`result` = its reason).
-    public func appendAudit(_ audit: AuditContext, object: String, result: String = "ok", now: Int64) throws {
+    public func appendAudit(_ audit: AuditContext, object: String, result: String = AuditEventRecord.ok, now: Int64) throws {
         try write { db in try db.insertAudit(audit, object: object, result: result, now: now) }
     }
 }

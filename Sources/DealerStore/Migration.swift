@@ -8,6 +8,9 @@ struct Migration: Sendable {
     /// Every migration, oldest first. Never edit a shipped one: append a new one.
     static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: initialSchema),
+        Migration(
+            version: 2, name: "audit result OK",
+            sql: "UPDATE audit_events SET result = 'OK' WHERE result = 'ok'"),
     ]
 
     /// Trigger messages listed in `StoreError.triggerMessages` are turned into domain errors

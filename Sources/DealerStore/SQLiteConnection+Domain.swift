@@ -111,7 +111,7 @@ extension SQLiteConnection {
             [status.rawValue, rejectReason, now, id])
     }
 
-    func insertAudit(_ context: AuditContext, object: String, result: String = "ok", now: Int64) throws {
+    func insertAudit(_ context: AuditContext, object: String, result: String = AuditEventRecord.ok, now: Int64) throws {
         try run("""
             INSERT INTO audit_events (at, actor_user_id, actor_account_id, acting_for_account_id,
                                       impersonator_user_id, impersonator_account_id, method, object, result)

@@ -137,7 +137,7 @@ struct ClientOperationsTests {
         let trail = try db.store.listAuditEvents(accountID: client.account.id, cursor: nil, limit: 2)
         #expect(trail.items.map(\.method) == ["ListUsers", "CreateUser"])
         let event = try #require(trail.items.last)
-        #expect(event.at == t0 + 1 && event.object.hasPrefix("user:") && event.result == "ok")
+        #expect(event.at == t0 + 1 && event.object.hasPrefix("user:") && event.result == "OK")
         #expect(event.impersonatorLogin == "dealer-admin" && event.impersonatorAccountName == "dealer")
         #expect(event.actorLogin == "dealer-admin" && event.actingForAccountID == client.account.id)
         let older = try db.store.listAuditEvents(accountID: client.account.id, cursor: trail.nextCursor, limit: 10)

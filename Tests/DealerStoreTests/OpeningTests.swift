@@ -36,6 +36,18 @@ struct OpeningTests {
         #expect(recorded == Int64(Migration.all.count))
     }
 
+    @Test func auditResultsWrittenAsLowercaseOkBecomeOKOnMigration() throws {
+        let db = try TestDatabase()
+        _ = try db.account("acme")  // audited: SignUp
+        _ = try db.store.write { db in
+            try db.run("UPDATE audit_events SET result = 'ok'")
+            try db.run("DELETE FROM schema_migrations WHERE version = 2")
+        }
+        let reopened = try DealerStore(configuration: .init(path: db.path), logger: TestDatabase.logger)
+        let results = try reopened.read { db in try db.query("SELECT result FROM audit_events") { $0.text(0) } }
+        #expect(results == ["OK"])
+    }
+
     @Test func refusesASchemaNewerThanTheBuild() throws {
         let db = try TestDatabase()
         _ = try db.store.write { db in try db.run("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')") }
