@@ -4,16 +4,23 @@ import DealerServices
 import DealerTestSupport
 import Testing
 
-/// Every Dealer and Client method × every kind of caller × {home object, foreign object}.
+/// Every Dealer and Client method, and Auth's user administration and ChangePassword,
+/// × every kind of caller × {home object, foreign object}.
 ///
 /// The home tenants are client C and its dealer D (C is served by D); "home" objects are
 /// theirs, "foreign" objects belong to another pair of tenants (dealer D2 and its client C2,
-/// and the unrelated account T, whose admin is the "other tenant" caller). Methods without an
+/// and the unrelated account T, whose admin is the "other tenant" caller). For the Auth rows
+/// the home object is C's plain user (the clerk) and the foreign one C2's admin. Methods without an
 /// object id have no foreign column (nil).
 @Suite("Authorisation matrix")
 struct AuthorizationMatrixTests {
     typealias Dealer = Dealer_V1_DealerService
     typealias Client = Client_V1_ClientService
+    typealias Auth = Auth_V1_AuthService
+    /// The Auth methods in the table.
+    static let authMethods = [
+        Auth.listUsers.path, Auth.createUser.path, Auth.setUserRights.path, Auth.deleteUser.path, Auth.changePassword.path,
+    ]
 
     enum Caller: Int, CaseIterable, CustomStringConvertible {
         case noToken, expiredToken, clientUser, clientAdmin, dealer, viaLoginToClient, otherTenant
@@ -33,11 +40,15 @@ struct AuthorizationMatrixTests {
         var homeRequest: Int64  // a walk-in client's pending request to D
         var foreignClient: Int64  // C2, served by D2 (not a dealer)
         var foreignRequest: Int64  // T's pending request to D2
+        var homeUser: Int64  // C's plain user (the clerk)
+        var foreignUser: Int64  // C2's admin
 
         static func build(_ net: DealerConnection, prefix p: String) async throws -> Fixture {
             let dealer = try await Workflow.dealer(net, name: "\(p) Dealer", login: "\(p)-dealer")
             let client = try await Workflow.client(net, name: "\(p) Client", login: "\(p)-client")
-            let clerk = try await Workflow.plainUser(net, in: client, login: "\(p)-clerk")
+            let clerkUser = try await net.call(
+                Auth.createUser, .init(login: "\(p)-clerk", password: Workflow.password, rights: []), token: client.token)
+            let clerk = try await net.login("\(p)-clerk", Workflow.password)
             let clientRequest = try await Workflow.submit(net, client, to: dealer)
             try await Workflow.accept(net, dealer, clientRequest.id)
             let impersonation = try await Workflow.impersonate(net, dealer, client)
@@ -52,13 +63,14 @@ struct AuthorizationMatrixTests {
             return Fixture(
                 tokens: ["", dealer.token, clerk, client.token, dealer.token, impersonation, other.token],
                 homeDealer: dealer.accountID, homeClient: client.accountID, homeClientRequest: clientRequest.id,
-                homeRequest: homeRequest.id, foreignClient: foreignClient.accountID, foreignRequest: foreignRequest.id)
+                homeRequest: homeRequest.id, foreignClient: foreignClient.accountID, foreignRequest: foreignRequest.id,
+                homeUser: try #require(clerkUser.user).id, foreignUser: foreignClient.adminUserID)
         }
     }
 
     /// An object of the fixture that a call names.
     enum Object: Sendable {
-        case homeDealer, homeClient, homeClientRequest, homeRequest, foreignClient, foreignRequest
+        case homeDealer, homeClient, homeClientRequest, homeRequest, foreignClient, foreignRequest, homeUser, foreignUser
 
         func id(in fixture: Fixture) -> Int64 {
             switch self {
@@ -68,6 +80,8 @@ struct AuthorizationMatrixTests {
             case .homeRequest: fixture.homeRequest
             case .foreignClient: fixture.foreignClient
             case .foreignRequest: fixture.foreignRequest
+            case .homeUser: fixture.homeUser
+            case .foreignUser: fixture.foreignUser
             }
         }
     }
@@ -98,6 +112,7 @@ struct AuthorizationMatrixTests {
     static let notPending = CallOutcome.failed(.failedPrecondition, .requestNotPending)
     static let served = CallOutcome.failed(.failedPrecondition, .accountServedByDealer)
     static let notServed = CallOutcome.failed(.failedPrecondition, .notServed)
+    static let noUser = CallOutcome.failed(.notFound, .userNotFound)
 
     /// The table. Columns: no token, expired token, plain client user, client admin, dealer,
     /// dealer via LoginToClient, user of another tenant.
@@ -167,12 +182,38 @@ struct AuthorizationMatrixTests {
         Row(method: Client.listAuditEvents.path, isWrite: false, objects: nil,
             home: [noToken, expired, adminOnly, ok, ok, ok, ok], foreign: nil,
             call: { net, token, _ in _ = try await net.call(Client.listAuditEvents, .init(), token: token) }),
+        // Auth: user administration and passwords. A LoginToClient session (admin in the client
+        // account) may list the client's users but not create, change or delete them.
+        Row(method: Auth.listUsers.path, isWrite: false, objects: nil,
+            home: [noToken, expired, adminOnly, ok, ok, ok, ok], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Auth.listUsers, .init(), token: token) }),
+        Row(method: Auth.createUser.path, isWrite: true, objects: nil,
+            home: [noToken, expired, adminOnly, ok, ok, impersonating, ok], foreign: nil,
+            call: { net, token, _ in
+                let login = "added-\(UInt32.random(in: 0...UInt32.max))"
+                _ = try await net.call(Auth.createUser, .init(login: login, password: Workflow.password), token: token)
+            }),
+        Row(method: Auth.setUserRights.path, isWrite: true, objects: (.homeUser, .foreignUser),
+            home: [noToken, expired, adminOnly, ok, noUser, impersonating, noUser],
+            foreign: [noToken, expired, adminOnly, noUser, noUser, impersonating, noUser],
+            call: { net, token, id in _ = try await net.call(Auth.setUserRights, .init(userID: id, rights: []), token: token) }),
+        Row(method: Auth.deleteUser.path, isWrite: true, objects: (.homeUser, .foreignUser),
+            home: [noToken, expired, adminOnly, ok, noUser, impersonating, noUser],
+            foreign: [noToken, expired, adminOnly, noUser, noUser, impersonating, noUser],
+            call: { net, token, id in _ = try await net.call(Auth.deleteUser, .init(userID: id), token: token) }),
+        Row(method: Auth.changePassword.path, isWrite: true, objects: nil,
+            home: [noToken, expired, ok, ok, ok, impersonating, ok], foreign: nil,
+            call: { net, token, _ in
+                _ = try await net.call(
+                    Auth.changePassword, .init(currentPassword: Workflow.password, newPassword: "another good password"),
+                    token: token)
+            }),
     ]
 
-    @Test("the table covers every Dealer and Client method, each with one outcome per caller")
+    @Test("the table covers every Dealer and Client method and Auth's user administration, each with one outcome per caller")
     func tableIsComplete() {
         let methods = Set(Self.table.map(\.method))
-        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths))
+        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths + Self.authMethods))
         #expect(methods.count == Self.table.count)
         for row in Self.table {
             #expect(row.home.count == Caller.allCases.count, "\(row.method)")
@@ -183,8 +224,14 @@ struct AuthorizationMatrixTests {
 
     @Test("every cell answers the code the table expects")
     func everyCell() async throws {
-        let server = try await TestServer.withServices()
-        let net = try await server.connect()
+        try await withServicesTestServer { server in
+            let net = try await server.connect()
+            try await Self.runEveryCell(server, net)
+            await net.close()
+        }
+    }
+
+    private static func runEveryCell(_ server: TestServer, _ net: DealerConnection) async throws {
         var fixtures = 0
         func fresh() async throws -> Fixture {
             fixtures += 1
@@ -206,7 +253,7 @@ struct AuthorizationMatrixTests {
             cells += 1
         }
 
-        for row in Self.table {
+        for row in table {
             for caller in Caller.allCases where caller != .expiredToken {
                 try await run(row, caller, foreign: false)
                 try await run(row, caller, foreign: true)
@@ -214,13 +261,11 @@ struct AuthorizationMatrixTests {
         }
         // Every session of the shared fixture is now past its absolute lifetime.
         server.clock.advance(milliseconds: ServicesConfiguration.testing.sessionLifetimeMs + 1)
-        for row in Self.table {
+        for row in table {
             try await run(row, .expiredToken, foreign: false)
             try await run(row, .expiredToken, foreign: true)
         }
-        #expect(cells == Self.table.count * Caller.allCases.count + Self.table.filter { $0.foreign != nil }.count * Caller.allCases.count)
+        #expect(cells == table.count * Caller.allCases.count + table.filter { $0.foreign != nil }.count * Caller.allCases.count)
         try Workflow.expectNoViolations(server)
-        await net.close()
-        await server.stop()
     }
 }

@@ -33,7 +33,9 @@ public struct AuthService: Sendable {
             return Auth_V1_ListUsersResponse(
                 users: users.items.map(Common_V1_User.init), nextPageToken: PageRequest.token(users.nextCursor))
         }
+        // A dealer acting through LoginToClient administers nothing of the client's users.
         table.registerAuthenticated(Auth.createUser, .write, in: environment) { request, principal, context in
+            try principal.requireNotImpersonating()
             try principal.requireAdmin()
             let login = try Validation.login(request.login)
             let password = try Validation.password(request.password, bounds: configuration.passwordLength)
@@ -44,6 +46,7 @@ public struct AuthService: Sendable {
             return Auth_V1_CreateUserResponse(user: Common_V1_User(user))
         }
         table.registerAuthenticated(Auth.setUserRights, .write, in: environment) { request, principal, context in
+            try principal.requireNotImpersonating()
             try principal.requireAdmin()
             let userID = try Validation.id(request.userID, field: "user_id")
             let rights = try Validation.rights(request.rights)
@@ -54,6 +57,7 @@ public struct AuthService: Sendable {
             return Auth_V1_SetUserRightsResponse(user: user.map(Common_V1_User.init), revokedSessions: UInt32(revoked))
         }
         table.registerAuthenticated(Auth.deleteUser, .write, in: environment) { request, principal, context in
+            try principal.requireNotImpersonating()
             try principal.requireAdmin()
             _ = try store.deleteUser(
                 accountID: principal.accountID, userID: try Validation.id(request.userID, field: "user_id"), now: environment.now,
