@@ -118,8 +118,9 @@ extension DealerStore {
         }
     }
 
-    /// Sets a user's rights and revokes its sessions (new rights apply at the next login),
-    /// plus its LoginToClient sessions if it loses `dealer`. Returns the number revoked.
+    /// Sets a user's rights and revokes all its sessions (new rights apply at the next login),
+    /// its LoginToClient sessions included: they are children of its revoked dealer
+    /// sessions. Returns the number revoked.
     ///
     /// NOT_FOUND `USER_NOT_FOUND` for a user outside `accountID`; FAILED_PRECONDITION
     /// `ACCOUNT_SERVED_BY_DEALER`, `DEALER_SERVES_CLIENTS` or `LAST_ADMIN`. When the account
@@ -167,8 +168,6 @@ extension DealerStore {
         try db.run(
             "UPDATE users SET is_admin = ?, is_dealer = ?, disabled_at = ? WHERE id = ?",
             [isAdmin, isDealer, disable ? now : nil, user.id])
-        return try db.run(
-            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND (impersonator_user_id IS NULL OR ?)",
-            [now, user.id, lostDealer || disable])
+        return try db.run("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user.id])
     }
 }

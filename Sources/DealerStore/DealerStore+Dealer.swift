@@ -57,20 +57,26 @@ extension DealerStore {
 
     /// Opens a LoginToClient session: acting in a client this dealer serves, with admin
     /// rights and never dealer rights, recording the dealer user and account behind it.
-    /// NOT_FOUND `CLIENT_NOT_FOUND` for any other account; PERMISSION_DENIED
-    /// `DEALER_MODE_REQUIRED` if the dealer user no longer holds the dealer right.
+    /// It is a child of the dealer's session `parentSessionID`: it never outlives it
+    /// (its expiry is capped at the parent's, a revoked parent revokes it, and
+    /// `SessionRecord.isActive` checks the parent). `parentSessionInvalid` if the
+    /// parent is no longer live at `now`; `clientNotFound` for an account this dealer
+    /// does not serve; `dealerModeRequired` if the dealer user lost the dealer right.
     public func createImpersonationSession(
-        dealerUserID: Int64, dealerAccountID: Int64, clientAccountID: Int64,
+        dealerUserID: Int64, dealerAccountID: Int64, clientAccountID: Int64, parentSessionID: Int64,
         tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext
     ) throws -> SessionRecord {
         try write { db in
+            guard let parent = try db.session(id: parentSessionID), parent.userID == dealerUserID, parent.isActive(now: now)
+            else { throw StoreError.parentSessionInvalid }
             guard let dealerUser = try db.user(dealerUserID), dealerUser.accountID == dealerAccountID,
                   dealerUser.isDealer, !dealerUser.isDisabled
             else { throw StoreError.dealerModeRequired }
             let client = try servedClient(clientAccountID, of: dealerAccountID, db: db)
             let session = try db.insertSession(
                 tokenHash: tokenHash, userID: dealerUserID, accountID: client.id, isAdmin: true, isDealer: false,
-                impersonator: (dealerUserID, dealerAccountID), now: now, expiresAt: expiresAt)
+                impersonator: (dealerUserID, dealerAccountID), parentSessionID: parent.id,
+                now: now, expiresAt: min(expiresAt, parent.expiresAt))
             try db.insertAudit(audit, object: "account:\(client.id)", now: now)
             return session
         }

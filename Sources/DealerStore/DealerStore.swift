@@ -222,6 +222,10 @@ public final class DealerStore: Sendable {
             SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.revoked_at IS NULL AND (s.is_dealer = 1 OR s.impersonator_user_id IS NOT NULL) AND u.is_dealer = 0
             """),
+        ("live session whose parent session is revoked", """
+            SELECT s.id FROM sessions s JOIN sessions p ON p.id = s.parent_session_id
+            WHERE s.revoked_at IS NULL AND p.revoked_at IS NOT NULL
+            """),
         ("live LoginToClient session into an account its dealer does not serve", """
             SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id
             WHERE s.revoked_at IS NULL AND s.impersonator_account_id IS NOT NULL

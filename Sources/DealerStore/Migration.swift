@@ -11,6 +11,16 @@ struct Migration: Sendable {
         Migration(
             version: 2, name: "audit result OK",
             sql: "UPDATE audit_events SET result = 'OK' WHERE result = 'ok'"),
+        Migration(version: 3, name: "LoginToClient sessions are children of the dealer session", sql: """
+            ALTER TABLE sessions ADD COLUMN parent_session_id INTEGER REFERENCES sessions(id);
+            CREATE INDEX sessions_parent ON sessions(parent_session_id) WHERE parent_session_id IS NOT NULL;
+            -- A session that ends (Logout, revocation) ends the sessions opened from it.
+            CREATE TRIGGER sessions_children_end_with_parent AFTER UPDATE OF revoked_at ON sessions
+            WHEN NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL
+            BEGIN
+                UPDATE sessions SET revoked_at = NEW.revoked_at WHERE parent_session_id = NEW.id AND revoked_at IS NULL;
+            END;
+            """),
     ]
 
     /// Trigger messages listed in `StoreError.triggerMessages` are turned into domain errors

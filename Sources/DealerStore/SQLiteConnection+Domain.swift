@@ -73,15 +73,16 @@ extension SQLiteConnection {
     /// Inserts a session and returns it as read back.
     func insertSession(
         tokenHash: [UInt8], userID: Int64, accountID: Int64, isAdmin: Bool, isDealer: Bool,
-        impersonator: (userID: Int64, accountID: Int64)?, now: Int64, expiresAt: Int64
+        impersonator: (userID: Int64, accountID: Int64)?, parentSessionID: Int64? = nil, now: Int64, expiresAt: Int64
     ) throws -> SessionRecord {
         guard tokenHash.count == 32 else { throw StoreError.invalidTokenHash }
         try run("""
             INSERT INTO sessions (token_hash, user_id, account_id, is_admin, is_dealer, created_at, last_seen_at,
-                                  expires_at, impersonator_user_id, impersonator_account_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  expires_at, impersonator_user_id, impersonator_account_id, parent_session_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [tokenHash, userID, accountID, isAdmin, isDealer, now, now, expiresAt, impersonator?.userID, impersonator?.accountID])
+            [tokenHash, userID, accountID, isAdmin, isDealer, now, now, expiresAt, impersonator?.userID, impersonator?.accountID,
+             parentSessionID])
         return try session(id: lastInsertRowID)!
     }
 

@@ -91,6 +91,7 @@ struct DealerOperationsTests {
         #expect(session.impersonatorUserID == dealer.admin.id && session.impersonatorLogin == "dealer-admin")
         #expect(session.impersonatorAccountID == dealer.account.id && session.impersonatorAccountName == "dealer")
         #expect(session.expiresAt == t0 + 3_600_000)
+        #expect(session.parent?.id == session.id - 1 && session.parent?.revokedAt == nil)
 
         let stranger = try db.account("stranger")
         expectStoreError(.clientNotFound) { try db.impersonate(stranger, by: dealer, token: 2) }
@@ -98,11 +99,34 @@ struct DealerOperationsTests {
         expectStoreError(.clientNotFound) { try db.impersonate(client, by: rival, token: 3) }
         let clerk = try db.store.createUser(accountID: dealer.account.id, login: "clerk", passwordHash: "h", isAdmin: false, isDealer: false,
                                             now: t0, audit: TestDatabase.audit("CreateUser", dealer.admin))
+        let clerkSession = try db.login(clerk, token: 5)
         expectStoreError(.dealerModeRequired) {
             try db.store.createImpersonationSession(
                 dealerUserID: clerk.id, dealerAccountID: dealer.account.id, clientAccountID: client.account.id,
-                tokenHash: TestDatabase.token(4), now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("LoginToClient", clerk))
+                parentSessionID: clerkSession.id, tokenHash: TestDatabase.token(4), now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("LoginToClient", clerk))
         }
+        try db.expectNoViolations()
+    }
+
+    @Test func loginToClientSessionNeverOutlivesTheDealerSessionItWasOpenedFrom() throws {
+        let db = try TestDatabase()
+        let dealer = try db.dealer("dealer")
+        let client = try db.servedClient("client", by: dealer)
+        // Its expiry is capped at the parent's.
+        let shortParent = try db.store.createSession(
+            userID: dealer.admin.id, tokenHash: TestDatabase.token(1), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("Login"))
+        let capped = try db.impersonate(client, by: dealer, token: 2, parent: shortParent)
+        #expect(capped.expiresAt == t0 + 1_000)
+        // A revoked parent (Logout) revokes its children in the same transaction.
+        let parent = try db.login(dealer.admin, token: 3)
+        _ = try db.impersonate(client, by: dealer, token: 4, parent: parent)
+        #expect(try db.store.revokeSession(id: parent.id, now: t0 + 1, audit: TestDatabase.audit("Logout", dealer.admin)))
+        #expect(try db.isRevoked(4))
+        // And no child can be opened from it any more.
+        expectStoreError(.parentSessionInvalid) { try db.impersonate(client, by: dealer, token: 5, parent: parent) }
+        // A parent that is not active makes the child inactive even before any write.
+        let child = try #require(try db.store.session(tokenHash: TestDatabase.token(2)))
+        #expect(child.isActive(now: t0 + 999) && !child.isActive(now: t0 + 1_000))
         try db.expectNoViolations()
     }
 

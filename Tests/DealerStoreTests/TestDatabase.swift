@@ -72,10 +72,16 @@ final class TestDatabase: Sendable {
         try store.createSession(userID: user.id, tokenHash: Self.token(seed), now: now, expiresAt: now + Self.day, audit: Self.audit("Login"))
     }
 
-    func impersonate(_ client: NewAccount, by dealer: NewAccount, token seed: Int, now: Int64 = t0) throws -> SessionRecord {
-        try store.createImpersonationSession(
+    /// A LoginToClient session of the dealer's admin, opened from `parent`, or from a
+    /// fresh login of the admin (token seed + 100).
+    func impersonate(
+        _ client: NewAccount, by dealer: NewAccount, token seed: Int, parent: SessionRecord? = nil, now: Int64 = t0
+    ) throws -> SessionRecord {
+        let parent = try parent ?? login(dealer.admin, token: seed + 100, now: now)
+        return try store.createImpersonationSession(
             dealerUserID: dealer.admin.id, dealerAccountID: dealer.account.id, clientAccountID: client.account.id,
-            tokenHash: Self.token(seed), now: now, expiresAt: now + 3_600_000, audit: Self.audit("LoginToClient", dealer.admin))
+            parentSessionID: parent.id, tokenHash: Self.token(seed), now: now, expiresAt: now + 3_600_000,
+            audit: Self.audit("LoginToClient", dealer.admin))
     }
 
     func isRevoked(_ seed: Int) throws -> Bool {

@@ -88,19 +88,19 @@ struct UserRightsTests {
         try db.expectNoViolations()
     }
 
-    @Test func rightsChangeRevokesTheUsersSessionsAndLoginToClientOnlyWhenLosingDealer() throws {
+    @Test func rightsChangeRevokesAllTheUsersSessionsLoginToClientIncluded() throws {
         let db = try TestDatabase()
         let dealer = try db.dealer("dealer")
         _ = try addUser(db, dealer, "second", admin: true, dealer: true)
         let client = try db.servedClient("client", by: dealer)
-        _ = try db.login(dealer.admin, token: 1)
+        let parent = try db.login(dealer.admin, token: 1)
         _ = try db.login(dealer.admin, token: 2)
-        _ = try db.impersonate(client, by: dealer, token: 3)
-        #expect(try rights(db, dealer, dealer.admin.id, admin: true, dealer: true) == 2)
-        #expect(try db.isRevoked(1) && db.isRevoked(2) && !db.isRevoked(3))
-        _ = try db.login(dealer.admin, token: 4)
+        _ = try db.impersonate(client, by: dealer, token: 3, parent: parent)
+        #expect(try rights(db, dealer, dealer.admin.id, admin: true, dealer: true) == 3)
+        #expect(try db.isRevoked(1) && db.isRevoked(2) && db.isRevoked(3))
+        _ = try db.impersonate(client, by: dealer, token: 4, parent: db.login(dealer.admin, token: 7))
         #expect(try rights(db, dealer, dealer.admin.id, admin: true, dealer: false) == 2)
-        #expect(try db.isRevoked(3) && db.isRevoked(4))
+        #expect(try db.isRevoked(4) && db.isRevoked(7))
         // The next login takes the new rights.
         #expect(try db.login(dealer.admin, token: 5).isDealer == false)
         try db.expectNoViolations()
@@ -111,10 +111,10 @@ struct UserRightsTests {
         let dealer = try db.dealer("dealer")
         let clerk = try addUser(db, dealer, "clerk", dealer: true)
         let client = try db.servedClient("client", by: dealer)
-        _ = try db.login(clerk, token: 1)
+        let parent = try db.login(clerk, token: 1)
         _ = try db.store.createImpersonationSession(
             dealerUserID: clerk.id, dealerAccountID: dealer.account.id, clientAccountID: client.account.id,
-            tokenHash: TestDatabase.token(2), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("LoginToClient", clerk))
+            parentSessionID: parent.id, tokenHash: TestDatabase.token(2), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("LoginToClient", clerk))
         let revoked = try db.store.deleteUser(accountID: dealer.account.id, userID: clerk.id, now: t0 + 1,
                                               audit: TestDatabase.audit("DeleteUser", dealer.admin))
         #expect(revoked == 2)
