@@ -30,11 +30,23 @@ extension DealerStore {
     }
 
     /// Opens a session for a user in its own account, snapshotting its current rights.
-    /// UNAUTHENTICATED `INVALID_CREDENTIALS` if the user is unknown or disabled,
-    /// UNAUTHENTICATED `ACCOUNT_DELETED` if its account was deleted.
-    public func createSession(userID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext) throws -> SessionRecord {
+    ///
+    /// `verifiedPasswordHash` is the stored hash the caller checked the password
+    /// against: the session is opened only if it is still the user's hash when
+    /// this transaction runs, so a login racing a password change never yields a
+    /// session that outlives the change (the change commits either first, and
+    /// this throws, or after, and revokes this session). Rights are read here
+    /// too, in the same transaction, so a racing rights change is seen the same way.
+    ///
+    /// `invalidCredentials` if the user is unknown or disabled or its password
+    /// changed; `loginAccountDeleted` if its account was deleted.
+    public func createSession(
+        userID: Int64, verifiedPasswordHash: String, tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext
+    ) throws -> SessionRecord {
         try write { db in
-            guard let user = try db.user(userID), !user.isDisabled else {
+            guard let user = try db.user(userID), !user.isDisabled,
+                  try db.queryFirst("SELECT password_hash FROM users WHERE id = ?", [userID], { $0.text(0) }) == verifiedPasswordHash
+            else {
                 throw StoreError.invalidCredentials
             }
             guard let account = try db.account(user.accountID), !account.isDeleted else {

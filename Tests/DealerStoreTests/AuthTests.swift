@@ -58,7 +58,7 @@ struct AuthTests {
         let db = try TestDatabase()
         let acme = try db.account("acme")
         expectStoreError(.invalidTokenHash) {
-            try db.store.createSession(userID: acme.admin.id, tokenHash: [1, 2, 3], now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("Login"))
+            try db.store.createSession(userID: acme.admin.id, verifiedPasswordHash: "hash", tokenHash: [1, 2, 3], now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("Login"))
         }
         _ = try db.login(acme.admin, token: 1)
         #expect(throws: (any Error).self) { try db.login(acme.admin, token: 1) }
@@ -106,6 +106,16 @@ struct AuthTests {
                                             now: t0, audit: TestDatabase.audit("CreateUser", acme.admin))
         _ = try db.store.deleteUser(accountID: acme.account.id, userID: clerk.id, now: t0, audit: TestDatabase.audit("DeleteUser", acme.admin))
         expectStoreError(.invalidCredentials) { try db.login(clerk, token: 1) }
+
+        // The password changed after the caller verified the old one: no session from it.
+        _ = try db.store.changePassword(
+            userID: acme.admin.id, newPasswordHash: "new hash", keepSessionID: nil, now: t0, audit: TestDatabase.audit("ChangePassword", acme.admin))
+        expectStoreError(.invalidCredentials) {
+            try db.store.createSession(
+                userID: acme.admin.id, verifiedPasswordHash: "hash", tokenHash: TestDatabase.token(3), now: t0, expiresAt: t0 + 1,
+                audit: TestDatabase.audit("Login"))
+        }
+        #expect(try db.login(acme.admin, token: 4).userID == acme.admin.id)
 
         let dealer = try db.dealer("dealer")
         let client = try db.servedClient("client", by: dealer)

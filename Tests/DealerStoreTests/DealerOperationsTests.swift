@@ -114,7 +114,7 @@ struct DealerOperationsTests {
         let client = try db.servedClient("client", by: dealer)
         // Its expiry is capped at the parent's.
         let shortParent = try db.store.createSession(
-            userID: dealer.admin.id, tokenHash: TestDatabase.token(1), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("Login"))
+            userID: dealer.admin.id, verifiedPasswordHash: "hash", tokenHash: TestDatabase.token(1), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("Login"))
         let capped = try db.impersonate(client, by: dealer, token: 2, parent: shortParent)
         #expect(capped.expiresAt == t0 + 1_000)
         // A revoked parent (Logout) revokes its children in the same transaction.

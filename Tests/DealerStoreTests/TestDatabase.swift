@@ -69,7 +69,8 @@ final class TestDatabase: Sendable {
     }
 
     func login(_ user: UserRecord, token seed: Int, now: Int64 = t0) throws -> SessionRecord {
-        try store.createSession(userID: user.id, tokenHash: Self.token(seed), now: now, expiresAt: now + Self.day, audit: Self.audit("Login"))
+        let stored = try #require(try store.credentials(forLogin: user.login)).passwordHash
+        return try store.createSession(userID: user.id, verifiedPasswordHash: stored, tokenHash: Self.token(seed), now: now, expiresAt: now + Self.day, audit: Self.audit("Login"))
     }
 
     /// A LoginToClient session of the dealer's admin, opened from `parent`, or from a

@@ -77,23 +77,33 @@ public struct AuthService: Sendable {
     }
 
     /// Unknown logins and wrong passwords answer alike and cost alike (a
-    /// decoy hash is verified when there is no user).
+    /// decoy hash is verified when there is no user). The input is validated
+    /// like SignUp's first: a malformed login or password costs no hash and
+    /// touches no throttle entry.
     private func login(_ request: Auth_V1_LoginRequest, _ context: CallContext) throws -> Auth_V1_LoginResponse {
+        let login = try Validation.login(request.login)
+        let password = try Validation.password(request.password, bounds: configuration.passwordLength)
         let now = environment.now
-        try environment.throttle.check(request.login, now: now)
-        let credentials = try store.credentials(forLogin: request.login)
-        let matches = try environment.hasher.verify(request.password, against: credentials?.passwordHash)
+        try environment.throttle.admit(login, now: now)
+        let credentials: LoginCredentials?
+        let matches: Bool
+        do {
+            credentials = try store.credentials(forLogin: login)
+            matches = try environment.hasher.verify(password, against: credentials?.passwordHash)
+        } catch {
+            environment.throttle.withdraw(login)  // no verdict on the password
+            throw error
+        }
         guard matches, let credentials, !credentials.user.isDisabled else {
-            environment.throttle.recordFailure(request.login, now: environment.now)
             throw RPCError(.unauthenticated, .invalidCredentials, "invalid login or password")
         }
-        environment.throttle.recordSuccess(request.login)
+        environment.throttle.recordSuccess(login)
         guard !credentials.account.isDeleted else {
             throw RPCError(.unauthenticated, .accountDeleted, "this enterprise account has been deleted")
         }
         let (token, hash) = SessionToken.generate()
         let session = try store.createSession(
-            userID: credentials.user.id, tokenHash: hash, now: now, expiresAt: now + configuration.sessionLifetimeMs,
+            userID: credentials.user.id, verifiedPasswordHash: credentials.passwordHash, tokenHash: hash, now: now, expiresAt: now + configuration.sessionLifetimeMs,
             audit: AuditContext(method: context.method))
         return Auth_V1_LoginResponse(token: token, session: Common_V1_SessionInfo(Principal(session: session)))
     }
