@@ -15,7 +15,8 @@ public enum ServiceAssembly {
         table.declare(
             Auth_V1_AuthService.allMethodPaths + Dealer_V1_DealerService.allMethodPaths
                 + Client_V1_ClientService.allMethodPaths)
-        HealthService(state: servingState, services: serviceNames).register(into: &table)
+        HealthService(state: servingState, services: serviceNames, storeHealth: environment?.store.health)
+            .register(into: &table)
         if let environment {
             AuthService(environment: environment).register(into: &table)
             DealerService(environment: environment).register(into: &table)

@@ -21,6 +21,9 @@ struct Migration: Sendable {
                 UPDATE sessions SET revoked_at = NEW.revoked_at WHERE parent_session_id = NEW.id AND revoked_at IS NULL;
             END;
             """),
+        Migration(
+            version: 4, name: "health probe",
+            sql: "CREATE TABLE health_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL) STRICT"),
     ]
 
     /// Trigger messages listed in `StoreError.triggerMessages` are turned into domain errors

@@ -49,21 +49,26 @@ public struct Health_V1_CheckResponse: ProtoMessage {
     public static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0)
+    public var reason: String = ""
 
     public init() {}
 
     public init(
-        status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0)
+        status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0),
+        reason: String = ""
     ) {
         self.status = status
+        self.reason = reason
     }
 
     public init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.status = Health_V1_ServingStatus(rawValue: r.readEnum(1))
+        self.reason = try r.readString(2)
     }
 
     public func write(to w: inout ProtoWriter) {
         w.writeEnum(1, self.status.rawValue)
+        w.writeString(2, self.reason)
     }
 }
 

@@ -54,9 +54,16 @@ extension MethodTable {
             } catch {
                 if principal.isImpersonating {
                     let result = (RPCError.answering(error)?.reason ?? .internalError).rawValue
-                    try? environment.store.appendAudit(
-                        principal.audit(method.path), object: "account:\(principal.accountID)", result: result,
-                        now: environment.now)
+                    do {
+                        try environment.store.appendAudit(
+                            principal.audit(method.path), object: "account:\(principal.accountID)", result: result,
+                            now: environment.now)
+                    } catch let auditError {
+                        // The call's own error is what the caller gets; the lost audit record is logged.
+                        context.logger.error(
+                            "audit record of a refused LoginToClient call not written",
+                            metadata: ["result": "\(result)", "session_id": "\(principal.sessionID)", "error": "\(auditError)"])
+                    }
                 }
                 throw error
             }
