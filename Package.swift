@@ -68,7 +68,6 @@ let package = Package(
         .target(
             name: "DealerStore",
             dependencies: [
-                "DealerProtocol",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]

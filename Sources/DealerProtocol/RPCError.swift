@@ -122,5 +122,9 @@ extension RPCError {
         public static let sharedOrganization: Reason = "SHARED_ORGANIZATION"
         public static let operationIDReused: Reason = "OPERATION_ID_REUSED"
         public static let accountHasRegisters: Reason = "ACCOUNT_HAS_REGISTERS"
+
+        // MARK: Storage
+        public static let storageFull: Reason = "STORAGE_FULL"
+        public static let storageUnavailable: Reason = "STORAGE_UNAVAILABLE"
     }
 }

@@ -1,4 +1,5 @@
 import DealerProtocol
+import DealerStore
 import Logging
 
 /// Where a handler runs.
@@ -65,11 +66,19 @@ public struct MethodHandler: Sendable {
             } catch {
                 throw RPCError(.invalidArgument, .badPayload, "payload is not a valid \(Request.protoMessageName): \(error)")
             }
-            return try handler(request, context).serializedBytes()
+            do {
+                return try handler(request, context).serializedBytes()
+            } catch let error as StoreError {
+                if error.isStorageFailure {
+                    context.logger.error("storage failure", metadata: ["error": "\(error)"])
+                }
+                throw RPCError(error)
+            }
         }
     }
 
-    /// Runs the call. Throws `RPCError` for expected failures; anything else
+    /// Runs the call. Throws `RPCError` for expected failures (a `StoreError`
+    /// becomes its `RPCError` here); anything else
     /// is an internal error that the server logs and answers as INTERNAL.
     public func invoke(payload: [UInt8], context: CallContext) throws -> [UInt8] {
         try body(payload, context)

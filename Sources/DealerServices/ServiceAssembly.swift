@@ -16,7 +16,8 @@ public enum ServiceAssembly {
         table.declare(
             Auth_V1_AuthService.allMethodPaths + Dealer_V1_DealerService.allMethodPaths
                 + Client_V1_ClientService.allMethodPaths + Registers_V1_RegisterService.allMethodPaths)
-        HealthService(state: servingState, services: serviceNames).register(into: &table)
+        HealthService(state: servingState, services: serviceNames, storeHealth: environment?.store.health)
+            .register(into: &table)
         if let environment {
             table.hashingLaneThreads = max(1, environment.configuration.maxConcurrentHashes)
             AuthService(environment: environment).register(into: &table)

@@ -1,4 +1,3 @@
-import DealerProtocol
 
 /// Accounts, users and sessions (the Auth service's storage).
 extension DealerStore {
@@ -31,15 +30,27 @@ extension DealerStore {
     }
 
     /// Opens a session for a user in its own account, snapshotting its current rights.
-    /// UNAUTHENTICATED `INVALID_CREDENTIALS` if the user is unknown or disabled,
-    /// UNAUTHENTICATED `ACCOUNT_DELETED` if its account was deleted.
-    public func createSession(userID: Int64, tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext) throws -> SessionRecord {
+    ///
+    /// `verifiedPasswordHash` is the stored hash the caller checked the password
+    /// against: the session is opened only if it is still the user's hash when
+    /// this transaction runs, so a login racing a password change never yields a
+    /// session that outlives the change (the change commits either first, and
+    /// this throws, or after, and revokes this session). Rights are read here
+    /// too, in the same transaction, so a racing rights change is seen the same way.
+    ///
+    /// `invalidCredentials` if the user is unknown or disabled or its password
+    /// changed; `loginAccountDeleted` if its account was deleted.
+    public func createSession(
+        userID: Int64, verifiedPasswordHash: String, tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext
+    ) throws -> SessionRecord {
         try write { db in
-            guard let user = try db.user(userID), !user.isDisabled else {
-                throw RPCError(.unauthenticated, .invalidCredentials, "invalid login or password")
+            guard let user = try db.user(userID), !user.isDisabled,
+                  try db.queryFirst("SELECT password_hash FROM users WHERE id = ?", [userID], { $0.text(0) }) == verifiedPasswordHash
+            else {
+                throw StoreError.invalidCredentials
             }
             guard let account = try db.account(user.accountID), !account.isDeleted else {
-                throw RPCError(.unauthenticated, .accountDeleted, "this account has been deleted")
+                throw StoreError.loginAccountDeleted
             }
             let session = try db.insertSession(
                 tokenHash: tokenHash, userID: user.id, accountID: account.id, isAdmin: user.isAdmin, isDealer: user.isDealer,
@@ -75,7 +86,7 @@ extension DealerStore {
     /// Replaces a user's password hash and revokes all its other sessions; returns how many.
     public func changePassword(userID: Int64, newPasswordHash: String, keepSessionID: Int64?, now: Int64, audit: AuditContext) throws -> Int {
         try write { db in
-            guard let user = try db.user(userID), !user.isDisabled else { throw RPCError.userNotFound }
+            guard let user = try db.user(userID), !user.isDisabled else { throw StoreError.userNotFound }
             try db.run("UPDATE users SET password_hash = ? WHERE id = ?", [newPasswordHash, user.id])
             let revoked = try db.run(
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
@@ -112,15 +123,16 @@ extension DealerStore {
     ) throws -> UserRecord {
         try write { db in
             let account = try db.liveAccount(accountID)
-            if isDealer, account.servedByAccountID != nil { throw RPCError.servedByDealer }
+            if isDealer, account.servedByAccountID != nil { throw StoreError.accountServedByDealer }
             let user = try db.insertUser(accountID: accountID, login: login, passwordHash: passwordHash, isAdmin: isAdmin, isDealer: isDealer, now: now)
             try db.insertAudit(audit, object: "user:\(user.id)", now: now)
             return user
         }
     }
 
-    /// Sets a user's rights and revokes its sessions (new rights apply at the next login),
-    /// plus its LoginToClient sessions if it loses `dealer`. Returns the number revoked.
+    /// Sets a user's rights and revokes all its sessions (new rights apply at the next login),
+    /// its LoginToClient sessions included: they are children of its revoked dealer
+    /// sessions. Returns the number revoked.
     ///
     /// NOT_FOUND `USER_NOT_FOUND` for a user outside `accountID`; FAILED_PRECONDITION
     /// `ACCOUNT_SERVED_BY_DEALER`, `DEALER_SERVES_CLIENTS` or `LAST_ADMIN`. When the account
@@ -149,17 +161,17 @@ extension DealerStore {
         try db.expirePendingRequests(now: now)
         let account = try db.liveAccount(user.accountID)
         let keepsAdmin = isAdmin && !disable, keepsDealer = isDealer && !disable
-        if keepsDealer, !user.isDealer, account.servedByAccountID != nil { throw RPCError.servedByDealer }
+        if keepsDealer, !user.isDealer, account.servedByAccountID != nil { throw StoreError.accountServedByDealer }
         func others(_ right: String) throws -> Bool {
             try db.queryFirst(
                 "SELECT 1 FROM users WHERE account_id = ? AND id <> ? AND \(right) = 1 AND disabled_at IS NULL",
                 [user.accountID, user.id]) { _ in true } != nil
         }
-        if user.isAdmin, !keepsAdmin, try !others("is_admin") { throw RPCError.lastAdmin }
+        if user.isAdmin, !keepsAdmin, try !others("is_admin") { throw StoreError.lastAdmin }
         let lostDealer = user.isDealer && !keepsDealer
         if lostDealer, try !others("is_dealer") {
             if try db.queryFirst("SELECT 1 FROM accounts WHERE served_by_account_id = ?", [account.id], { _ in true }) != nil {
-                throw RPCError.dealerServesClients
+                throw StoreError.dealerServesClients
             }
             try db.run(
                 "UPDATE service_requests SET status = 'closed', updated_at = ? WHERE dealer_account_id = ? AND status = 'pending'",
@@ -168,8 +180,6 @@ extension DealerStore {
         try db.run(
             "UPDATE users SET is_admin = ?, is_dealer = ?, disabled_at = ? WHERE id = ?",
             [isAdmin, isDealer, disable ? now : nil, user.id])
-        return try db.run(
-            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND (impersonator_user_id IS NULL OR ?)",
-            [now, user.id, lostDealer || disable])
+        return try db.run("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user.id])
     }
 }

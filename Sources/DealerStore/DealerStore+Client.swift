@@ -1,4 +1,3 @@
-import DealerProtocol
 
 /// What a client account does: find dealers, request service, disconnect; and its audit trail.
 extension DealerStore {
@@ -31,16 +30,16 @@ extension DealerStore {
         try write { db in
             try db.expirePendingRequests(now: now)
             guard dealerAccountID != clientAccountID, let dealer = try db.account(dealerAccountID), dealer.isDealer, !dealer.isDeleted
-            else { throw RPCError.dealerNotFound }
+            else { throw StoreError.dealerNotFound }
             let client = try db.liveAccount(clientAccountID)
-            if client.servedByAccountID != nil { throw RPCError.servedByDealer }
-            if client.isDealer { throw RPCError.dealerCannotBeServed }
+            if client.servedByAccountID != nil { throw StoreError.accountServedByDealer }
+            if client.isDealer { throw StoreError.dealerCannotBeServed }
             let pair: [any SQLValueConvertible] = [clientAccountID, dealerAccountID]
             if try db.queryFirst("SELECT 1 FROM service_requests WHERE client_account_id = ? AND dealer_account_id = ? AND blocked = 1", pair, { _ in true }) != nil {
-                throw RPCError.requestsBlocked
+                throw StoreError.requestsBlocked
             }
             if try db.queryFirst("SELECT 1 FROM service_requests WHERE client_account_id = ? AND dealer_account_id = ? AND status = 'pending'", pair, { _ in true }) != nil {
-                throw RPCError.duplicateRequest
+                throw StoreError.duplicateRequest
             }
             try db.run("""
                 INSERT INTO service_requests (client_account_id, dealer_account_id, message, created_at, updated_at, expires_at)
@@ -58,9 +57,9 @@ extension DealerStore {
         try write { db in
             try db.expirePendingRequests(now: now)
             guard let request = try db.request(requestID, now: now), request.clientAccountID == clientAccountID else {
-                throw RPCError.requestNotFound
+                throw StoreError.requestNotFound
             }
-            guard request.status == .pending else { throw RPCError.requestNotPending }
+            guard request.status == .pending else { throw StoreError.requestNotPending }
             try db.finish(request: request.id, status: .cancelled, now: now)
             try db.insertAudit(audit, object: "request:\(request.id)", now: now)
             return try db.request(request.id, now: now)!
@@ -77,7 +76,7 @@ extension DealerStore {
     /// FAILED_PRECONDITION `NOT_SERVED` if there is none.
     public func disconnect(clientAccountID: Int64, now: Int64, audit: AuditContext) throws -> ServiceStatus {
         try write { db in
-            guard let former = try Self.serviceStatus(clientAccountID, db: db) else { throw RPCError.notServed }
+            guard let former = try Self.serviceStatus(clientAccountID, db: db) else { throw StoreError.notServed }
             try db.endService(client: clientAccountID, reason: "disconnected", now: now)
             try db.run(
                 "UPDATE sessions SET revoked_at = ? WHERE account_id = ? AND impersonator_user_id IS NOT NULL AND revoked_at IS NULL",
@@ -109,7 +108,7 @@ extension DealerStore {
 
     /// Records a call that changes nothing (e.g. a read made through a LoginToClient
     /// session) or a refused one (`result` = its reason).
-    public func appendAudit(_ audit: AuditContext, object: String, result: String = "ok", now: Int64) throws {
+    public func appendAudit(_ audit: AuditContext, object: String, result: String = AuditEventRecord.ok, now: Int64) throws {
         try write { db in try db.insertAudit(audit, object: object, result: result, now: now) }
     }
 }

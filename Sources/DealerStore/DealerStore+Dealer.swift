@@ -1,4 +1,3 @@
-import DealerProtocol
 
 /// What a dealer does: its clients, incoming requests and LoginToClient.
 /// Every id is checked against `dealerAccountID`; another tenant's object is NOT_FOUND.
@@ -60,20 +59,26 @@ extension DealerStore {
 
     /// Opens a LoginToClient session: acting in a client this dealer serves, with admin
     /// rights and never dealer rights, recording the dealer user and account behind it.
-    /// NOT_FOUND `CLIENT_NOT_FOUND` for any other account; PERMISSION_DENIED
-    /// `DEALER_MODE_REQUIRED` if the dealer user no longer holds the dealer right.
+    /// It is a child of the dealer's session `parentSessionID`: it never outlives it
+    /// (its expiry is capped at the parent's, a revoked parent revokes it, and
+    /// `SessionRecord.isActive` checks the parent). `parentSessionInvalid` if the
+    /// parent is no longer live at `now`; `clientNotFound` for an account this dealer
+    /// does not serve; `dealerModeRequired` if the dealer user lost the dealer right.
     public func createImpersonationSession(
-        dealerUserID: Int64, dealerAccountID: Int64, clientAccountID: Int64,
+        dealerUserID: Int64, dealerAccountID: Int64, clientAccountID: Int64, parentSessionID: Int64,
         tokenHash: [UInt8], now: Int64, expiresAt: Int64, audit: AuditContext
     ) throws -> SessionRecord {
         try write { db in
+            guard let parent = try db.session(id: parentSessionID), parent.userID == dealerUserID, parent.isActive(now: now)
+            else { throw StoreError.parentSessionInvalid }
             guard let dealerUser = try db.user(dealerUserID), dealerUser.accountID == dealerAccountID,
                   dealerUser.isDealer, !dealerUser.isDisabled
-            else { throw RPCError.dealerModeRequired }
+            else { throw StoreError.dealerModeRequired }
             let client = try servedClient(clientAccountID, of: dealerAccountID, db: db)
             let session = try db.insertSession(
                 tokenHash: tokenHash, userID: dealerUserID, accountID: client.id, isAdmin: true, isDealer: false,
-                impersonator: (dealerUserID, dealerAccountID), now: now, expiresAt: expiresAt)
+                impersonator: (dealerUserID, dealerAccountID), parentSessionID: parent.id,
+                now: now, expiresAt: min(expiresAt, parent.expiresAt))
             try db.insertAudit(audit, object: "account:\(client.id)", now: now)
             return session
         }
@@ -86,8 +91,8 @@ extension DealerStore {
         try write { db in
             let request = try pendingIncomingRequest(requestID, of: dealerAccountID, db: db, now: now)
             let client = try db.liveAccount(request.clientAccountID)
-            if client.servedByAccountID != nil { throw RPCError.servedByDealer }
-            if client.isDealer { throw RPCError.dealerCannotBeServed }
+            if client.servedByAccountID != nil { throw StoreError.accountServedByDealer }
+            if client.isDealer { throw StoreError.dealerCannotBeServed }
             try db.startService(client: client.id, dealer: dealerAccountID, now: now)
             try db.finish(request: request.id, status: .accepted, now: now)
             try db.run(
@@ -128,13 +133,13 @@ extension DealerStore {
 
     private func servedClient(_ clientID: Int64, of dealerID: Int64, db: SQLiteConnection) throws -> AccountRecord {
         guard let client = try db.account(clientID), client.servedByAccountID == dealerID, !client.isDeleted else {
-            throw RPCError.clientNotFound
+            throw StoreError.clientNotFound
         }
         return client
     }
 
     private func incomingRequest(_ id: Int64, of dealerID: Int64, db: SQLiteConnection, now: Int64) throws -> ServiceRequestRecord {
-        guard let request = try db.request(id, now: now), request.dealerAccountID == dealerID else { throw RPCError.requestNotFound }
+        guard let request = try db.request(id, now: now), request.dealerAccountID == dealerID else { throw StoreError.requestNotFound }
         return request
     }
 
@@ -142,7 +147,7 @@ extension DealerStore {
     private func pendingIncomingRequest(_ id: Int64, of dealerID: Int64, db: SQLiteConnection, now: Int64) throws -> ServiceRequestRecord {
         try db.expirePendingRequests(now: now)
         let request = try incomingRequest(id, of: dealerID, db: db, now: now)
-        guard request.status == .pending else { throw RPCError.requestNotPending }
+        guard request.status == .pending else { throw StoreError.requestNotPending }
         _ = try db.dealerAccount(dealerID)
         return request
     }

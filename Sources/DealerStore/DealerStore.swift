@@ -1,4 +1,4 @@
-import DealerProtocol
+import Dispatch
 import Foundation
 import Logging
 import Synchronization
@@ -14,6 +14,10 @@ public final class DealerStore: Sendable {
     let logger: Logger
     private let writes: GroupCommitter
     private let readers: ReaderPool
+    /// Whether the store can serve, read from memory; see `StoreHealth`.
+    public let health: StoreHealth
+    /// True while a health probe is scheduled (at most one at a time).
+    private let probeScheduled = Atomic<Bool>(false)
 
     /// Opens (creating if needed) the database, checks it and applies pending migrations.
     /// Throws `DealerStoreError` with a clear message if the file fails its checks.
@@ -25,7 +29,9 @@ public final class DealerStore: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
         do {
-            self.writes = GroupCommitter(writer: try Self.openWriter(configuration, logger: logger), logger: logger)
+            let health = StoreHealth(writerStuckAfterMilliseconds: configuration.writerStuckAfterMilliseconds)
+            self.health = health
+            self.writes = GroupCommitter(writer: try Self.openWriter(configuration, logger: logger), health: health, logger: logger)
             self.readers = try ReaderPool(count: configuration.readerCount) {
                 let reader = try SQLiteConnection(path: path)
                 try reader.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
@@ -65,22 +71,43 @@ public final class DealerStore: Sendable {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer connection,
     /// group-committed with concurrent writes (each in its own savepoint, see
     /// `GroupCommitter`): it returns once durable, and if it throws, its changes
-    /// are rolled back. A schema backstop that is a domain rule surfaces as its
-    /// `RPCError`.
+    /// are rolled back. A schema backstop that is a domain rule, and a storage
+    /// failure, surface as their `StoreError`.
     func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
+        defer { scheduleHealthProbeIfNeeded() }
         do {
             return try writes.write(body)
-        } catch let error as SQLiteError where error.isConstraintViolation {
-            throw RPCError(constraint: error) ?? error
+        } catch let error as SQLiteError {
+            throw StoreError(error) ?? error
         }
     }
 
     /// Runs `body` in a read transaction (one consistent snapshot) on a reader connection.
+    ///
+    /// The transaction always ends: a reader left inside one would pin its
+    /// snapshot and stop WAL checkpoints. If COMMIT fails, the transaction is
+    /// rolled back and the failure logged; the read's result stands (its snapshot
+    /// was consistent). If even ROLLBACK fails, the error is thrown.
     func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
-        try readers.withConnection { db in
-            try db.execute("BEGIN")
-            defer { try? db.execute("COMMIT") }
-            return try body(db)
+        do {
+            return try readers.withConnection { db in
+                try db.execute("BEGIN")
+                let result = Result { try body(db) }
+                try Self.endReadTransaction(db, logger: logger)
+                return try result.get()
+            }
+        } catch let error as SQLiteError {
+            throw StoreError(error) ?? error
+        }
+    }
+
+    /// Commits a reader's transaction, or rolls it back (logged) when COMMIT fails.
+    static func endReadTransaction(_ db: SQLiteConnection, logger: Logger) throws {
+        do {
+            try db.execute("COMMIT")
+        } catch {
+            logger.error("reader COMMIT failed; rolling back", metadata: ["error": "\(error)"])
+            if db.inTransaction { try db.execute("ROLLBACK") }
         }
     }
 
@@ -136,6 +163,49 @@ public final class DealerStore: Sendable {
     }
 
     // MARK: Health
+
+    /// While the writer has recorded a storage failure, schedules one probe
+    /// write after `healthProbeIntervalMilliseconds` (never more than one at a
+    /// time). The probe goes through the store's own writer like any write: its
+    /// commit marks the store healthy, its failure schedules the next probe.
+    /// It holds the store weakly, so a closed store probes no more.
+    private func scheduleHealthProbeIfNeeded() {
+        guard health.recordedFailure != nil,
+              probeScheduled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+        else { return }
+        let interval = DispatchTimeInterval.milliseconds(configuration.healthProbeIntervalMilliseconds)
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + interval) { [weak self] in
+            guard let self else { return }
+            self.probeScheduled.store(false, ordering: .relaxed)
+            guard let problem = self.health.recordedFailure else { return }
+            do {
+                try self.probeWrite()
+                self.logger.notice("storage writable again", metadata: ["was": "\(problem)"])
+            } catch {
+                self.logger.warning("storage health probe failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// A small write that needs new pages (two pages of zeros, deleted in the
+    /// same transaction): it fails while the database or disk is full.
+    func probeWrite() throws {
+        try write { db in
+            let pageSize = try db.queryFirst("PRAGMA page_size") { $0.int64(0) } ?? 4096
+            try db.run("INSERT INTO health_probe (payload) VALUES (zeroblob(?))", [2 * pageSize])
+            try db.run("DELETE FROM health_probe")
+        }
+    }
+
+    /// Test hook: sets `PRAGMA max_page_count` on the writer connection (SQLite
+    /// keeps it at least the current page count) and returns the value in force.
+    /// A limit at the current size makes every write needing a new page fail
+    /// with SQLITE_FULL, like a full disk.
+    public func setMaxPageCountForTesting(_ pages: Int) throws -> Int {
+        try writes.withWriter { db in
+            Int(try db.queryFirst("PRAGMA max_page_count = \(pages)") { $0.int64(0) } ?? 0)
+        }
+    }
 
     /// The applied migration versions, oldest first.
     public func appliedMigrations() throws -> [Int] {
@@ -218,6 +288,10 @@ public final class DealerStore: Sendable {
         ("live dealer-mode or LoginToClient session of a user without the dealer right", """
             SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.revoked_at IS NULL AND (s.is_dealer = 1 OR s.impersonator_user_id IS NOT NULL) AND u.is_dealer = 0
+            """),
+        ("live session whose parent session is revoked", """
+            SELECT s.id FROM sessions s JOIN sessions p ON p.id = s.parent_session_id
+            WHERE s.revoked_at IS NULL AND p.revoked_at IS NOT NULL
             """),
         ("live LoginToClient session into an account its dealer does not serve", """
             SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id

@@ -15,6 +15,12 @@ public struct DealerStoreConfiguration: Sendable, Hashable {
     public var busyTimeoutMilliseconds: Int
     /// Number of read-only connections kept open.
     public var readerCount: Int
+    /// While a write failure (disk full, I/O error, read-only) is recorded in
+    /// `DealerStore.health`, a probe write is tried this often (one at a time).
+    public var healthProbeIntervalMilliseconds: Int = 1_000
+    /// A write transaction running longer than this makes `DealerStore.health`
+    /// report `.writerStuck` until it ends.
+    public var writerStuckAfterMilliseconds: Int = 15_000
 
     public init(path: String, synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int = 5_000, readerCount: Int = 4) {
         self.path = path

@@ -1,4 +1,4 @@
-/// Why a database could not be opened or used. Domain rule violations are `RPCError`s instead.
+/// Why a database could not be opened. Refusals and storage failures of operations are `StoreError`s instead.
 public struct DealerStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
 

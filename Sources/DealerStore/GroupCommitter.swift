@@ -20,12 +20,13 @@ final class GroupCommitter: Sendable {
         // while it holds the writer connection; the waiting caller reads the
         // outcome and `finished` after `done` was signalled, which orders the
         // accesses (DispatchSemaphore signal/wait).
-        private(set) var run: (SQLiteConnection) -> Bool
+        /// Runs the write; returns its error, nil on success.
+        private(set) var run: (SQLiteConnection) -> (any Error)?
         private(set) var failAll: (any Error) -> Void
         let done = DispatchSemaphore(value: 0)
         private(set) var finished = false
 
-        init(run: @escaping (SQLiteConnection) -> Bool, failAll: @escaping (any Error) -> Void) {
+        init(run: @escaping (SQLiteConnection) -> (any Error)?, failAll: @escaping (any Error) -> Void) {
             self.run = run
             self.failAll = failAll
         }
@@ -35,7 +36,7 @@ final class GroupCommitter: Sendable {
         /// returns from `withoutActuallyEscaping`, which must find `body` released.
         func finish() {
             finished = true
-            run = { _ in false }
+            run = { _ in nil }
             failAll = { _ in }
         }
     }
@@ -48,12 +49,21 @@ final class GroupCommitter: Sendable {
     private let writer: Mutex<SQLiteConnection>
     private let queue = Mutex(Queue())
     private let logger: Logger
+    /// Updated after every group: the storage failure it met, or healthy after a clean commit.
+    let health: StoreHealth
     /// Most writes in one transaction; the rest wait for the next group.
     private static let maxGroupSize = 64
 
-    init(writer: sending SQLiteConnection, logger: Logger) {
+    init(writer: sending SQLiteConnection, health: StoreHealth, logger: Logger) {
         self.writer = Mutex(writer)
+        self.health = health
         self.logger = logger
+    }
+
+    /// Runs `body` on the writer connection between group commits (no transaction
+    /// open). For settings such as pragmas; never for data writes.
+    func withWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
+        try writer.withLock { db in try body(db) }
     }
 
     /// Runs `body` as part of a group transaction and returns once the group committed.
@@ -64,10 +74,10 @@ final class GroupCommitter: Sendable {
                 run: { db in
                     do {
                         outcome = .success(try body(db))
-                        return true
+                        return nil
                     } catch {
                         outcome = .failure(error)
-                        return false
+                        return error
                     }
                 },
                 failAll: { error in outcome = .failure(error) })
@@ -113,13 +123,21 @@ final class GroupCommitter: Sendable {
     }
 
     private func commit(_ group: [Job], _ db: SQLiteConnection) {
-        defer { for job in group { job.finish() } }
+        health.groupStarted()
+        defer {
+            health.groupEnded()
+            for job in group { job.finish() }
+        }
         do {
             try db.execute("BEGIN IMMEDIATE")
         } catch {
+            health.record(StoreHealth.problem(of: error))
             for job in group { job.failAll(error) }
             return
         }
+        // The first storage failure a write of the group met (its savepoint is
+        // rolled back, the others may still commit): recorded after COMMIT.
+        var storageProblem: StoreHealth.Problem?
         for (index, job) in group.enumerated() {
             let savepoint = "write_\(index)"
             do {
@@ -128,16 +146,13 @@ final class GroupCommitter: Sendable {
                 abort(group, db, error)
                 return
             }
-            if job.run(db) {
-                do { try db.execute("RELEASE \(savepoint)") } catch {
-                    abort(group, db, error)
-                    return
-                }
-            } else {
+            if let error = job.run(db) {
+                storageProblem = storageProblem ?? StoreHealth.problem(of: error)
                 guard db.inTransaction else {
                     // The failure ended the whole transaction (I/O error, disk full):
-                    // nothing of this group was committed.
-                    abort(group, db, DealerStoreError("the write transaction was aborted by SQLite"))
+                    // nothing of this group was committed, and every write of it
+                    // fails with that failure.
+                    abort(group, db, error)
                     return
                 }
                 do {
@@ -146,10 +161,16 @@ final class GroupCommitter: Sendable {
                     abort(group, db, error)
                     return
                 }
+            } else {
+                do { try db.execute("RELEASE \(savepoint)") } catch {
+                    abort(group, db, error)
+                    return
+                }
             }
         }
         do {
             try db.execute("COMMIT")
+            health.record(storageProblem)
         } catch {
             abort(group, db, error)
         }
@@ -157,6 +178,7 @@ final class GroupCommitter: Sendable {
 
     /// Rolls the group back and fails every write in it.
     private func abort(_ group: [Job], _ db: SQLiteConnection, _ error: any Error) {
+        if let problem = StoreHealth.problem(of: error) { health.record(problem) }
         if db.inTransaction {
             do { try db.execute("ROLLBACK") } catch let rollbackError {
                 logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])

@@ -8,12 +8,27 @@ struct Migration: Sendable {
     /// Every migration, oldest first. Never edit a shipped one: append a new one.
     static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: initialSchema),
-        // Versions 2 and 3 are the audit and session migrations developed alongside (merged separately).
-        Migration(version: 4, name: "cash registers, organizations, groups and transfers", sql: registersSchema),
+        Migration(
+            version: 2, name: "audit result OK",
+            sql: "UPDATE audit_events SET result = 'OK' WHERE result = 'ok'"),
+        Migration(version: 3, name: "LoginToClient sessions are children of the dealer session", sql: """
+            ALTER TABLE sessions ADD COLUMN parent_session_id INTEGER REFERENCES sessions(id);
+            CREATE INDEX sessions_parent ON sessions(parent_session_id) WHERE parent_session_id IS NOT NULL;
+            -- A session that ends (Logout, revocation) ends the sessions opened from it.
+            CREATE TRIGGER sessions_children_end_with_parent AFTER UPDATE OF revoked_at ON sessions
+            WHEN NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL
+            BEGIN
+                UPDATE sessions SET revoked_at = NEW.revoked_at WHERE parent_session_id = NEW.id AND revoked_at IS NULL;
+            END;
+            """),
+        Migration(
+            version: 4, name: "health probe",
+            sql: "CREATE TABLE health_probe (id INTEGER PRIMARY KEY, payload BLOB NOT NULL) STRICT"),
+        Migration(version: 5, name: "cash registers, organizations, groups and transfers", sql: registersSchema),
     ]
 
-    /// Trigger messages that are `RPCError` reasons are turned into domain errors
-    /// by `RPCError(constraint:)`, so the schema's backstops answer like the checks above them.
+    /// Trigger messages listed in `StoreError.triggerMessages` are turned into domain errors
+    /// by `StoreError(_: SQLiteError)`, so the schema's backstops answer like the checks above them.
     private static let initialSchema = """
         CREATE TABLE accounts (
             id INTEGER PRIMARY KEY,

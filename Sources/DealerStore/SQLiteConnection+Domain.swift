@@ -1,4 +1,3 @@
-import DealerProtocol
 
 /// Reads and writes shared by the store's operations. Each runs inside the caller's
 /// transaction, so a check followed by a write sees no concurrent change.
@@ -19,19 +18,19 @@ extension SQLiteConnection {
     /// The user if it is an active member of `accountID`; NOT_FOUND otherwise, whether
     /// or not it exists elsewhere.
     func activeUser(_ id: Int64, in accountID: Int64) throws -> UserRecord {
-        guard let user = try user(id), user.accountID == accountID, !user.isDisabled else { throw RPCError.userNotFound }
+        guard let user = try user(id), user.accountID == accountID, !user.isDisabled else { throw StoreError.userNotFound }
         return user
     }
 
     /// The live account; ACCOUNT_DELETED if deleted.
     func liveAccount(_ id: Int64) throws -> AccountRecord {
-        guard let account = try account(id), !account.isDeleted else { throw RPCError.accountDeleted }
+        guard let account = try account(id), !account.isDeleted else { throw StoreError.accountDeleted }
         return account
     }
 
     /// The account if it currently works as a dealer; DEALER_MODE_REQUIRED otherwise.
     func dealerAccount(_ id: Int64) throws -> AccountRecord {
-        guard let account = try account(id), account.isDealer, !account.isDeleted else { throw RPCError.dealerModeRequired }
+        guard let account = try account(id), account.isDealer, !account.isDeleted else { throw StoreError.dealerModeRequired }
         return account
     }
 
@@ -45,7 +44,7 @@ extension SQLiteConnection {
     }
 
     func requireLoginFree(_ login: String) throws {
-        if try queryFirst("SELECT 1 FROM users WHERE login = ?", [login], { _ in true }) != nil { throw RPCError.loginTaken }
+        if try queryFirst("SELECT 1 FROM users WHERE login = ?", [login], { _ in true }) != nil { throw StoreError.loginTaken }
     }
 
     /// Turns every pending request whose time is up into 'expired'. Run first in each
@@ -74,15 +73,16 @@ extension SQLiteConnection {
     /// Inserts a session and returns it as read back.
     func insertSession(
         tokenHash: [UInt8], userID: Int64, accountID: Int64, isAdmin: Bool, isDealer: Bool,
-        impersonator: (userID: Int64, accountID: Int64)?, now: Int64, expiresAt: Int64
+        impersonator: (userID: Int64, accountID: Int64)?, parentSessionID: Int64? = nil, now: Int64, expiresAt: Int64
     ) throws -> SessionRecord {
-        guard tokenHash.count == 32 else { throw RPCError.invalidTokenHash }
+        guard tokenHash.count == 32 else { throw StoreError.invalidTokenHash }
         try run("""
             INSERT INTO sessions (token_hash, user_id, account_id, is_admin, is_dealer, created_at, last_seen_at,
-                                  expires_at, impersonator_user_id, impersonator_account_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  expires_at, impersonator_user_id, impersonator_account_id, parent_session_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [tokenHash, userID, accountID, isAdmin, isDealer, now, now, expiresAt, impersonator?.userID, impersonator?.accountID])
+            [tokenHash, userID, accountID, isAdmin, isDealer, now, now, expiresAt, impersonator?.userID, impersonator?.accountID,
+             parentSessionID])
         return try session(id: lastInsertRowID)!
     }
 
@@ -112,7 +112,7 @@ extension SQLiteConnection {
             [status.rawValue, rejectReason, now, id])
     }
 
-    func insertAudit(_ context: AuditContext, object: String, result: String = "ok", now: Int64) throws {
+    func insertAudit(_ context: AuditContext, object: String, result: String = AuditEventRecord.ok, now: Int64) throws {
         try run("""
             INSERT INTO audit_events (at, actor_user_id, actor_account_id, acting_for_account_id,
                                       impersonator_user_id, impersonator_account_id, method, object, result)

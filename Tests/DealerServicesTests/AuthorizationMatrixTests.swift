@@ -4,17 +4,24 @@ import DealerServices
 import DealerTestSupport
 import Testing
 
-/// Every Dealer, Client and Register method × every kind of caller × {home object, foreign object}.
+/// Every Dealer, Client and Register method, and Auth's user administration and ChangePassword,
+/// × every kind of caller × {home object, foreign object}.
 ///
 /// The home tenants are client C and its dealer D (C is served by D); "home" objects are
 /// theirs, "foreign" objects belong to another pair of tenants (dealer D2 and its client C2,
-/// and the unrelated account T, whose admin is the "other tenant" caller). Methods without an
+/// and the unrelated account T, whose admin is the "other tenant" caller). For the Auth rows
+/// the home object is C's plain user (the clerk) and the foreign one C2's admin. Methods without an
 /// object id have no foreign column (nil).
 @Suite("Authorisation matrix")
 struct AuthorizationMatrixTests {
     typealias Dealer = Dealer_V1_DealerService
     typealias Client = Client_V1_ClientService
     typealias Registers = Registers_V1_RegisterService
+    typealias Auth = Auth_V1_AuthService
+    /// The Auth methods in the table.
+    static let authMethods = [
+        Auth.listUsers.path, Auth.createUser.path, Auth.setUserRights.path, Auth.deleteUser.path, Auth.changePassword.path,
+    ]
 
     enum Caller: Int, CaseIterable, CustomStringConvertible {
         case noToken, expiredToken, clientUser, clientAdmin, dealer, viaLoginToClient, otherTenant
@@ -43,11 +50,15 @@ struct AuthorizationMatrixTests {
         var foreignOrganization: Int64  // C2's organization owning no register
         var foreignGroup: Int64  // C2's empty group
         var foreignDealerGroup: Int64  // D2's group
+        var homeUser: Int64  // C's plain user (the clerk)
+        var foreignUser: Int64  // C2's admin
 
         static func build(_ net: DealerConnection, prefix p: String) async throws -> Fixture {
             let dealer = try await Workflow.dealer(net, name: "\(p) Dealer", login: "\(p)-dealer")
             let client = try await Workflow.client(net, name: "\(p) Client", login: "\(p)-client")
-            let clerk = try await Workflow.plainUser(net, in: client, login: "\(p)-clerk")
+            let clerkUser = try await net.call(
+                Auth.createUser, .init(login: "\(p)-clerk", password: Workflow.password, rights: []), token: client.token)
+            let clerk = try await net.login("\(p)-clerk", Workflow.password)
             let clientRequest = try await Workflow.submit(net, client, to: dealer)
             try await Workflow.accept(net, dealer, clientRequest.id)
             let impersonation = try await Workflow.impersonate(net, dealer, client)
@@ -87,13 +98,14 @@ struct AuthorizationMatrixTests {
                 homeEmptyClient: emptyClient.accountID, homeRegister: home.register, homeOrganization: home.organization,
                 homeGroup: home.group, homeDealerGroup: dealerGroup.id, foreignRegister: foreign.register,
                 foreignOrganization: foreign.organization, foreignGroup: foreign.group,
-                foreignDealerGroup: foreignDealerGroup.id)
+                foreignDealerGroup: foreignDealerGroup.id,
+                homeUser: try #require(clerkUser.user).id, foreignUser: foreignClient.adminUserID)
         }
     }
 
     /// An object of the fixture that a call names.
     enum Object: Sendable {
-        case homeDealer, homeClient, homeClientRequest, homeRequest, foreignClient, foreignRequest
+        case homeDealer, homeClient, homeClientRequest, homeRequest, foreignClient, foreignRequest, homeUser, foreignUser
         case homeEmptyClient, homeRegister, homeOrganization, homeGroup, homeDealerGroup
         case foreignRegister, foreignOrganization, foreignGroup, foreignDealerGroup
 
@@ -105,6 +117,8 @@ struct AuthorizationMatrixTests {
             case .homeRequest: fixture.homeRequest
             case .foreignClient: fixture.foreignClient
             case .foreignRequest: fixture.foreignRequest
+            case .homeUser: fixture.homeUser
+            case .foreignUser: fixture.foreignUser
             case .homeEmptyClient: fixture.homeEmptyClient
             case .homeRegister: fixture.homeRegister
             case .homeOrganization: fixture.homeOrganization
@@ -144,6 +158,7 @@ struct AuthorizationMatrixTests {
     static let notPending = CallOutcome.failed(.failedPrecondition, .requestNotPending)
     static let served = CallOutcome.failed(.failedPrecondition, .accountServedByDealer)
     static let notServed = CallOutcome.failed(.failedPrecondition, .notServed)
+    static let noUser = CallOutcome.failed(.notFound, .userNotFound)
     static let noRegister = CallOutcome.failed(.notFound, .registerNotFound)
     static let noOrganization = CallOutcome.failed(.notFound, .organizationNotFound)
     static let noGroup = CallOutcome.failed(.notFound, .groupNotFound)
@@ -237,6 +252,32 @@ struct AuthorizationMatrixTests {
         Row(method: Client.listAuditEvents.path, isWrite: false, objects: nil,
             home: [noToken, expired, adminOnly, ok, ok, ok, ok], foreign: nil,
             call: { net, token, _ in _ = try await net.call(Client.listAuditEvents, .init(), token: token) }),
+        // Auth: user administration and passwords. A LoginToClient session (admin in the client
+        // account) may list the client's users but not create, change or delete them.
+        Row(method: Auth.listUsers.path, isWrite: false, objects: nil,
+            home: [noToken, expired, adminOnly, ok, ok, ok, ok], foreign: nil,
+            call: { net, token, _ in _ = try await net.call(Auth.listUsers, .init(), token: token) }),
+        Row(method: Auth.createUser.path, isWrite: true, objects: nil,
+            home: [noToken, expired, adminOnly, ok, ok, impersonating, ok], foreign: nil,
+            call: { net, token, _ in
+                let login = "added-\(UInt32.random(in: 0...UInt32.max))"
+                _ = try await net.call(Auth.createUser, .init(login: login, password: Workflow.password), token: token)
+            }),
+        Row(method: Auth.setUserRights.path, isWrite: true, objects: (.homeUser, .foreignUser),
+            home: [noToken, expired, adminOnly, ok, noUser, impersonating, noUser],
+            foreign: [noToken, expired, adminOnly, noUser, noUser, impersonating, noUser],
+            call: { net, token, id in _ = try await net.call(Auth.setUserRights, .init(userID: id, rights: []), token: token) }),
+        Row(method: Auth.deleteUser.path, isWrite: true, objects: (.homeUser, .foreignUser),
+            home: [noToken, expired, adminOnly, ok, noUser, impersonating, noUser],
+            foreign: [noToken, expired, adminOnly, noUser, noUser, impersonating, noUser],
+            call: { net, token, id in _ = try await net.call(Auth.deleteUser, .init(userID: id), token: token) }),
+        Row(method: Auth.changePassword.path, isWrite: true, objects: nil,
+            home: [noToken, expired, ok, ok, ok, impersonating, ok], foreign: nil,
+            call: { net, token, _ in
+                _ = try await net.call(
+                    Auth.changePassword, .init(currentPassword: Workflow.password, newPassword: "another good password"),
+                    token: token)
+            }),
     ] + registerTable
 
     /// Register rows: RegisterService acts in the caller's account, so the dealer (in its own
@@ -327,10 +368,10 @@ struct AuthorizationMatrixTests {
         },
     ]
 
-    @Test("the table covers every Dealer, Client and Register method, each with one outcome per caller")
+    @Test("the table covers every Dealer, Client and Register method and Auth's user administration, each with one outcome per caller")
     func tableIsComplete() {
         let methods = Set(Self.table.map(\.method))
-        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths + Registers.allMethodPaths))
+        #expect(methods == Set(Dealer.allMethodPaths + Client.allMethodPaths + Registers.allMethodPaths + Self.authMethods))
         #expect(methods.count == Self.table.count)
         for row in Self.table {
             #expect(row.home.count == Caller.allCases.count, "\(row.method)")

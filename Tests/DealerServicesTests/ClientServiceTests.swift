@@ -130,10 +130,12 @@ struct ClientServiceTests {
             } while !token.isEmpty
             #expect(events.map(\.id) == events.map(\.id).sorted(by: >))
             #expect(events.allSatisfy { $0.actingForAccountID == client.accountID })
+            // types.proto: "OK" or the failure's reason, exactly.
+            #expect(events.allSatisfy { $0.result == "OK" }, "\(events.map(\.result))")
             let cancel = try #require(events.first { $0.method == Client.cancelRequest.path })
             let submit = try #require(events.first { $0.method == Client.submitRequest.path })
             #expect(cancel.id > submit.id)
-            #expect(cancel.object == "request:\(request.id)" && cancel.actorLogin == "client" && cancel.result == "ok")
+            #expect(cancel.object == "request:\(request.id)" && cancel.actorLogin == "client" && cancel.result == "OK")
             let dealerTrail = try await net.call(Client.listAuditEvents, .init(pageSize: 500), token: dealer.token).events
             #expect(!dealerTrail.contains { $0.method == Client.cancelRequest.path })
         }

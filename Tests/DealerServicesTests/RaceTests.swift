@@ -70,7 +70,7 @@ struct RaceTests {
             var cursor: Int64? = nil
             repeat {
                 let page = try server.store.listAuditEvents(accountID: dealer.accountID, cursor: cursor, limit: 500)
-                count += page.items.filter { $0.method == Dealer_V1_DealerService.acceptRequest.path && $0.result == "ok" }.count
+                count += page.items.filter { $0.method == Dealer_V1_DealerService.acceptRequest.path && $0.result == "OK" }.count
                 cursor = page.nextCursor
             } while cursor != nil
             return count

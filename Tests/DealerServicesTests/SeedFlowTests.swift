@@ -83,9 +83,11 @@ struct SeedFlowTests {
             #expect(session.dealerMode == false)
             #expect(session.impersonator?.dealerLogin == "sc-admin")
             #expect(session.expiresAtMs - session.createdAtMs == ServicesConfiguration().impersonationLifetimeMs)
-            let staff = try await net.call(
-                Auth.createUser, .init(login: "acme-clerk", password: password, rights: []), token: login.token)
-            #expect(staff.user?.accountID == acme.accountID)
+            // It may look at the client's users, but not create, change or delete them.
+            try await Workflow.expectRefusal(.permissionDenied, .notAllowedWhileImpersonating) {
+                _ = try await net.call(
+                    Auth.createUser, .init(login: "acme-clerk", password: password, rights: []), token: login.token)
+            }
             _ = try await net.call(Auth.listUsers, .init(), token: login.token)
             try await Workflow.expectRefusal(.permissionDenied, .notAllowedWhileImpersonating) {
                 _ = try await net.call(Client.submitRequest, .init(dealerAccountID: dealer.accountID), token: login.token)
@@ -108,6 +110,8 @@ struct SeedFlowTests {
                 #expect(event.actingForAccountID == acme.accountID)
             }
             #expect(byDealer.first { $0.method == Client.submitRequest.path }?.result == "NOT_ALLOWED_WHILE_IMPERSONATING")
+            #expect(byDealer.first { $0.method == Auth.createUser.path }?.result == "NOT_ALLOWED_WHILE_IMPERSONATING")
+            #expect(byDealer.first { $0.method == Auth.listUsers.path }?.result == "OK")
 
             // "Add" a client, then delete it: its sessions die, logins fail, its history stays.
             let created = try await net.call(

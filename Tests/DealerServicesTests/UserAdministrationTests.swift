@@ -54,6 +54,27 @@ struct UserAdministrationTests {
         }
     }
 
+    @Test("SetUserRights and DeleteUser refuse an id <= 0 as INVALID_ARGUMENT, like the Dealer and Client services")
+    func nonPositiveUserIDIsInvalid() async throws {
+        try await withServicesTestServer { server in
+            let connection = try await server.connect()
+            let admin = try await connection.signUpAndLogin(name: "A", login: "admin-a")
+            for userID: Int64 in [0, -1, .min] {
+                await expectRPCError(.invalidArgument, .invalidArgument) {
+                    try await connection.call(Auth.setUserRights, .init(userID: userID, rights: [.admin]), token: admin.token)
+                }
+                await expectRPCError(.invalidArgument, .invalidArgument) {
+                    try await connection.call(Auth.deleteUser, .init(userID: userID), token: admin.token)
+                }
+            }
+            // The same check as the other services' ids.
+            await expectRPCError(.invalidArgument, .invalidArgument) {
+                try await connection.call(Client_V1_ClientService.cancelRequest, .init(requestID: 0), token: admin.token)
+            }
+            await connection.close()
+        }
+    }
+
     @Test("users list pages with page_size and page_token")
     func paging() async throws {
         try await withServicesTestServer { server in

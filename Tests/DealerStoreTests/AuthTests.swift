@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Testing
 
 @Suite("Accounts, credentials and sessions")
@@ -19,10 +18,10 @@ struct AuthTests {
     @Test func loginsAreUniqueCaseInsensitively() throws {
         let db = try TestDatabase()
         let acme = try db.account("acme")
-        expectRPC(.alreadyExists, .loginTaken) {
+        expectStoreError(.loginTaken) {
             try db.store.signUp(accountName: "other", login: "ACME-Admin", passwordHash: "h", now: t0, audit: TestDatabase.audit("SignUp"))
         }
-        expectRPC(.alreadyExists, .loginTaken) {
+        expectStoreError(.loginTaken) {
             try db.store.createUser(accountID: acme.account.id, login: "acme-ADMIN", passwordHash: "h", isAdmin: false, isDealer: false,
                                     now: t0, audit: TestDatabase.audit("CreateUser", acme.admin))
         }
@@ -58,8 +57,8 @@ struct AuthTests {
     @Test func sessionsRefuseBadTokenHashesAndDuplicates() throws {
         let db = try TestDatabase()
         let acme = try db.account("acme")
-        expectRPC(.invalidArgument, .invalidArgument) {
-            try db.store.createSession(userID: acme.admin.id, tokenHash: [1, 2, 3], now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("Login"))
+        expectStoreError(.invalidTokenHash) {
+            try db.store.createSession(userID: acme.admin.id, verifiedPasswordHash: "hash", tokenHash: [1, 2, 3], now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("Login"))
         }
         _ = try db.login(acme.admin, token: 1)
         #expect(throws: (any Error).self) { try db.login(acme.admin, token: 1) }
@@ -106,12 +105,22 @@ struct AuthTests {
         let clerk = try db.store.createUser(accountID: acme.account.id, login: "clerk", passwordHash: "h", isAdmin: false, isDealer: false,
                                             now: t0, audit: TestDatabase.audit("CreateUser", acme.admin))
         _ = try db.store.deleteUser(accountID: acme.account.id, userID: clerk.id, now: t0, audit: TestDatabase.audit("DeleteUser", acme.admin))
-        expectRPC(.unauthenticated, .invalidCredentials) { try db.login(clerk, token: 1) }
+        expectStoreError(.invalidCredentials) { try db.login(clerk, token: 1) }
+
+        // The password changed after the caller verified the old one: no session from it.
+        _ = try db.store.changePassword(
+            userID: acme.admin.id, newPasswordHash: "new hash", keepSessionID: nil, now: t0, audit: TestDatabase.audit("ChangePassword", acme.admin))
+        expectStoreError(.invalidCredentials) {
+            try db.store.createSession(
+                userID: acme.admin.id, verifiedPasswordHash: "hash", tokenHash: TestDatabase.token(3), now: t0, expiresAt: t0 + 1,
+                audit: TestDatabase.audit("Login"))
+        }
+        #expect(try db.login(acme.admin, token: 4).userID == acme.admin.id)
 
         let dealer = try db.dealer("dealer")
         let client = try db.servedClient("client", by: dealer)
         _ = try db.store.deleteClient(dealerAccountID: dealer.account.id, clientAccountID: client.account.id, now: t0,
                                       audit: TestDatabase.audit("DeleteClient", dealer.admin))
-        expectRPC(.unauthenticated, .accountDeleted) { try db.login(client.admin, token: 2) }
+        expectStoreError(.loginAccountDeleted) { try db.login(client.admin, token: 2) }
     }
 }

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Testing
 
 @Suite("Client operations")
@@ -28,17 +27,17 @@ struct ClientOperationsTests {
             try db.store.submitRequest(clientAccountID: from.account.id, dealerAccountID: dealerID, message: "m", now: t0,
                                        expiresAt: t0 + TestDatabase.day, audit: TestDatabase.audit("SubmitRequest", from.admin))
         }
-        expectRPC(.notFound, .dealerNotFound) { try submit(client, to: plain.account.id) }
-        expectRPC(.notFound, .dealerNotFound) { try submit(client, to: 9_999) }
-        expectRPC(.notFound, .dealerNotFound) { try submit(dealer, to: dealer.account.id) }
-        expectRPC(.failedPrecondition, .dealerCannotBeServed) { try submit(try db.dealer("other dealer"), to: dealer.account.id) }
+        expectStoreError(.dealerNotFound) { try submit(client, to: plain.account.id) }
+        expectStoreError(.dealerNotFound) { try submit(client, to: 9_999) }
+        expectStoreError(.dealerNotFound) { try submit(dealer, to: dealer.account.id) }
+        expectStoreError(.dealerCannotBeServed) { try submit(try db.dealer("other dealer"), to: dealer.account.id) }
         let request = try submit(client, to: dealer.account.id)
         #expect(request.status == .pending && request.message == "m" && request.clientAccountName == "client")
-        expectRPC(.alreadyExists, .duplicateRequest) { try submit(client, to: dealer.account.id) }
+        expectStoreError(.duplicateRequest) { try submit(client, to: dealer.account.id) }
         let rival = try db.dealer("rival")
         _ = try submit(client, to: rival.account.id)  // several dealers at once
         _ = try db.accept(request, by: dealer)
-        expectRPC(.failedPrecondition, .accountServedByDealer) { try submit(client, to: rival.account.id) }
+        expectStoreError(.accountServedByDealer) { try submit(client, to: rival.account.id) }
         try db.expectNoViolations()
     }
 
@@ -48,7 +47,7 @@ struct ClientOperationsTests {
         let client = try db.account("client")
         _ = try db.submit(client, to: dealer)
         let events = try db.auditCount()
-        expectRPC(.alreadyExists, .duplicateRequest) { try db.submit(client, to: dealer) }
+        expectStoreError(.duplicateRequest) { try db.submit(client, to: dealer) }
         #expect(try db.auditCount() == events)
         #expect(try db.store.listMyRequests(clientAccountID: client.account.id, status: nil, cursor: nil, limit: 10, now: t0).items.count == 1)
     }
@@ -62,10 +61,10 @@ struct ClientOperationsTests {
         func cancel(_ who: NewAccount) throws -> ServiceRequestRecord {
             try db.store.cancelRequest(clientAccountID: who.account.id, requestID: request.id, now: t0 + 1, audit: TestDatabase.audit("CancelRequest", who.admin))
         }
-        expectRPC(.notFound, .requestNotFound) { try cancel(stranger) }
+        expectStoreError(.requestNotFound) { try cancel(stranger) }
         #expect(try cancel(client).status == .cancelled)
-        expectRPC(.failedPrecondition, .requestNotPending) { try cancel(client) }
-        expectRPC(.failedPrecondition, .requestNotPending) { try db.accept(request, by: dealer) }
+        expectStoreError(.requestNotPending) { try cancel(client) }
+        expectStoreError(.requestNotPending) { try db.accept(request, by: dealer) }
         let again = try db.submit(client, to: dealer, now: t0 + 2)  // resubmit after cancel
         let mine = try db.store.listMyRequests(clientAccountID: client.account.id, status: nil, cursor: nil, limit: 10, now: t0 + 2)
         #expect(mine.items.map(\.id) == [again.id, request.id])
@@ -79,7 +78,7 @@ struct ClientOperationsTests {
         func disconnect() throws -> ServiceStatus {
             try db.store.disconnect(clientAccountID: client.account.id, now: t0 + 10, audit: TestDatabase.audit("Disconnect", client.admin))
         }
-        expectRPC(.failedPrecondition, .notServed) { try disconnect() }
+        expectStoreError(.notServed) { try disconnect() }
         #expect(try db.store.serviceStatus(clientAccountID: client.account.id) == nil)
         _ = try db.accept(db.submit(client, to: dealer), by: dealer, now: t0 + 1)
         _ = try db.impersonate(client, by: dealer, token: 1)
@@ -89,8 +88,8 @@ struct ClientOperationsTests {
         #expect(former == ServiceStatus(dealerAccountID: dealer.account.id, dealerName: "dealer", since: t0 + 1))
         #expect(try db.isRevoked(1) && db.isRevoked(2) && !db.isRevoked(3))
         #expect(try db.store.serviceStatus(clientAccountID: client.account.id) == nil)
-        expectRPC(.notFound, .clientNotFound) { try db.impersonate(client, by: dealer, token: 4) }
-        expectRPC(.failedPrecondition, .notServed) { try disconnect() }
+        expectStoreError(.clientNotFound) { try db.impersonate(client, by: dealer, token: 4) }
+        expectStoreError(.notServed) { try disconnect() }
         // Served again later: the history keeps both periods.
         _ = try db.accept(db.submit(client, to: dealer, now: t0 + 20), by: dealer, now: t0 + 21)
         let periods = try db.store.read { db in
@@ -114,7 +113,7 @@ struct ClientOperationsTests {
         #expect(shown.items.map(\.id) == [request.id] && shown.items.first?.updatedAt == t0 + 100)
         let stored = { try db.store.read { db in try db.queryFirst("SELECT status FROM service_requests WHERE id = ?", [request.id]) { $0.text(0) } } }
         #expect(try stored() == "pending")
-        expectRPC(.failedPrecondition, .requestNotPending) { try db.accept(request, by: dealer, now: t0 + 100) }
+        expectStoreError(.requestNotPending) { try db.accept(request, by: dealer, now: t0 + 100) }
         #expect(try stored() == "pending")  // a refused write changes nothing
         // A write that touches requests expires due ones first: the resubmit is no duplicate.
         let again = try db.submit(client, to: dealer, now: t0 + 101)
@@ -138,7 +137,7 @@ struct ClientOperationsTests {
         let trail = try db.store.listAuditEvents(accountID: client.account.id, cursor: nil, limit: 2)
         #expect(trail.items.map(\.method) == ["ListUsers", "CreateUser"])
         let event = try #require(trail.items.last)
-        #expect(event.at == t0 + 1 && event.object.hasPrefix("user:") && event.result == "ok")
+        #expect(event.at == t0 + 1 && event.object.hasPrefix("user:") && event.result == "OK")
         #expect(event.impersonatorLogin == "dealer-admin" && event.impersonatorAccountName == "dealer")
         #expect(event.actorLogin == "dealer-admin" && event.actingForAccountID == client.account.id)
         let older = try db.store.listAuditEvents(accountID: client.account.id, cursor: trail.nextCursor, limit: 10)

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Dispatch
 import Synchronization
 import Testing
@@ -21,8 +20,9 @@ struct ConcurrencyTests {
         return outcomes.withLock { $0 }
     }
 
-    private func reasons<T>(_ outcomes: [Result<T, any Error>]) -> Set<RPCError.Reason> {
-        Set(outcomes.compactMap { if case .failure(let error) = $0 { (error as? RPCError)?.reason ?? RPCError.Reason("UNEXPECTED \(error)") } else { nil } })
+    /// The failures; one that is not a `StoreError` shows as an "UNEXPECTED" storage failure.
+    private func reasons<T>(_ outcomes: [Result<T, any Error>]) -> Set<StoreError> {
+        Set(outcomes.compactMap { if case .failure(let error) = $0 { (error as? StoreError) ?? .storageUnavailable("UNEXPECTED \(error)") } else { nil } })
     }
 
     @Test func twoDealersAcceptingTheSameClientExactlyOneWins() throws {

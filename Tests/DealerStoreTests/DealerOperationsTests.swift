@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Testing
 
 @Suite("Dealer operations")
@@ -38,12 +37,12 @@ struct DealerOperationsTests {
         #expect(new.admin.isAdmin && new.admin.accountID == new.account.id)
         #expect(try openPeriods(db, client: new.account.id).map(\.dealer) == [dealer.account.id])
         #expect(try db.store.serviceStatus(clientAccountID: new.account.id)?.dealerName == "dealer")
-        expectRPC(.alreadyExists, .loginTaken) {
+        expectStoreError(.loginTaken) {
             try db.store.createClient(dealerAccountID: dealer.account.id, accountName: "again", adminLogin: "ADDED-admin",
                                       passwordHash: "h", now: t0, audit: TestDatabase.audit("CreateClient", dealer.admin))
         }
         let plain = try db.account("plain")
-        expectRPC(.permissionDenied, .dealerModeRequired) {
+        expectStoreError(.dealerModeRequired) {
             try db.store.createClient(dealerAccountID: plain.account.id, accountName: "x", adminLogin: "x-admin",
                                       passwordHash: "h", now: t0, audit: TestDatabase.audit("CreateClient", plain.admin))
         }
@@ -58,7 +57,7 @@ struct DealerOperationsTests {
         let theirs = try db.servedClient("theirs", by: rival)
         let unserved = try db.account("unserved")
         for other in [theirs, unserved] {
-            expectRPC(.notFound, .clientNotFound) {
+            expectStoreError(.clientNotFound) {
                 try db.store.deleteClient(dealerAccountID: dealer.account.id, clientAccountID: other.account.id, now: t0,
                                           audit: TestDatabase.audit("DeleteClient", dealer.admin))
             }
@@ -74,7 +73,7 @@ struct DealerOperationsTests {
         #expect(credentials.account.deletedAt == t0 + 9 && credentials.account.servedByAccountID == nil)
         #expect(credentials.user.disabledAt == nil)  // users and history stay
         #expect(try openPeriods(db, client: client.account.id).map(\.endReason) == ["client_deleted"])
-        expectRPC(.notFound, .clientNotFound) {
+        expectStoreError(.clientNotFound) {
             try db.store.deleteClient(dealerAccountID: dealer.account.id, clientAccountID: client.account.id, now: t0,
                                       audit: TestDatabase.audit("DeleteClient", dealer.admin))
         }
@@ -92,18 +91,42 @@ struct DealerOperationsTests {
         #expect(session.impersonatorUserID == dealer.admin.id && session.impersonatorLogin == "dealer-admin")
         #expect(session.impersonatorAccountID == dealer.account.id && session.impersonatorAccountName == "dealer")
         #expect(session.expiresAt == t0 + 3_600_000)
+        #expect(session.parent?.id == session.id - 1 && session.parent?.revokedAt == nil)
 
         let stranger = try db.account("stranger")
-        expectRPC(.notFound, .clientNotFound) { try db.impersonate(stranger, by: dealer, token: 2) }
+        expectStoreError(.clientNotFound) { try db.impersonate(stranger, by: dealer, token: 2) }
         let rival = try db.dealer("rival")
-        expectRPC(.notFound, .clientNotFound) { try db.impersonate(client, by: rival, token: 3) }
+        expectStoreError(.clientNotFound) { try db.impersonate(client, by: rival, token: 3) }
         let clerk = try db.store.createUser(accountID: dealer.account.id, login: "clerk", passwordHash: "h", isAdmin: false, isDealer: false,
                                             now: t0, audit: TestDatabase.audit("CreateUser", dealer.admin))
-        expectRPC(.permissionDenied, .dealerModeRequired) {
+        let clerkSession = try db.login(clerk, token: 5)
+        expectStoreError(.dealerModeRequired) {
             try db.store.createImpersonationSession(
                 dealerUserID: clerk.id, dealerAccountID: dealer.account.id, clientAccountID: client.account.id,
-                tokenHash: TestDatabase.token(4), now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("LoginToClient", clerk))
+                parentSessionID: clerkSession.id, tokenHash: TestDatabase.token(4), now: t0, expiresAt: t0 + 1, audit: TestDatabase.audit("LoginToClient", clerk))
         }
+        try db.expectNoViolations()
+    }
+
+    @Test func loginToClientSessionNeverOutlivesTheDealerSessionItWasOpenedFrom() throws {
+        let db = try TestDatabase()
+        let dealer = try db.dealer("dealer")
+        let client = try db.servedClient("client", by: dealer)
+        // Its expiry is capped at the parent's.
+        let shortParent = try db.store.createSession(
+            userID: dealer.admin.id, verifiedPasswordHash: "hash", tokenHash: TestDatabase.token(1), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("Login"))
+        let capped = try db.impersonate(client, by: dealer, token: 2, parent: shortParent)
+        #expect(capped.expiresAt == t0 + 1_000)
+        // A revoked parent (Logout) revokes its children in the same transaction.
+        let parent = try db.login(dealer.admin, token: 3)
+        _ = try db.impersonate(client, by: dealer, token: 4, parent: parent)
+        #expect(try db.store.revokeSession(id: parent.id, now: t0 + 1, audit: TestDatabase.audit("Logout", dealer.admin)))
+        #expect(try db.isRevoked(4))
+        // And no child can be opened from it any more.
+        expectStoreError(.parentSessionInvalid) { try db.impersonate(client, by: dealer, token: 5, parent: parent) }
+        // A parent that is not active makes the child inactive even before any write.
+        let child = try #require(try db.store.session(tokenHash: TestDatabase.token(2)))
+        #expect(child.isActive(now: t0 + 999) && !child.isActive(now: t0 + 1_000))
         try db.expectNoViolations()
     }
 
@@ -114,15 +137,15 @@ struct DealerOperationsTests {
         let client = try db.account("client")
         let mine = try db.submit(client, to: dealer)
         let theirs = try db.submit(client, to: rival)
-        expectRPC(.notFound, .requestNotFound) { try db.accept(mine, by: rival) }
+        expectStoreError(.requestNotFound) { try db.accept(mine, by: rival) }
         let accepted = try db.accept(mine, by: dealer, now: t0 + 5)
         #expect(accepted.status == .accepted && accepted.updatedAt == t0 + 5)
         let status = try #require(try db.store.serviceStatus(clientAccountID: client.account.id))
         #expect(status == ServiceStatus(dealerAccountID: dealer.account.id, dealerName: "dealer", since: t0 + 5))
         let other = try #require(try db.store.listIncomingRequests(dealerAccountID: rival.account.id, status: nil, cursor: nil, limit: 5, now: t0).items.first)
         #expect(other.id == theirs.id && other.status == .closed)
-        expectRPC(.failedPrecondition, .requestNotPending) { try db.accept(mine, by: dealer) }
-        expectRPC(.failedPrecondition, .requestNotPending) { try db.accept(theirs, by: rival) }
+        expectStoreError(.requestNotPending) { try db.accept(mine, by: dealer) }
+        expectStoreError(.requestNotPending) { try db.accept(theirs, by: rival) }
         try db.expectNoViolations()
     }
 
@@ -137,7 +160,7 @@ struct DealerOperationsTests {
                        [served.account.id, dealer.account.id, Int64.max])
             return db.lastInsertRowID
         }
-        expectRPC(.failedPrecondition, .accountServedByDealer) {
+        expectStoreError(.accountServedByDealer) {
             try db.store.acceptRequest(dealerAccountID: dealer.account.id, requestID: stray, now: t0, audit: TestDatabase.audit("AcceptRequest", dealer.admin))
         }
         // A client that became a dealer after submitting.
@@ -145,7 +168,7 @@ struct DealerOperationsTests {
         let request = try db.submit(client, to: dealer)
         _ = try db.store.setUserRights(accountID: client.account.id, userID: client.admin.id, isAdmin: true, isDealer: true, now: t0,
                                        audit: TestDatabase.audit("SetUserRights", client.admin))
-        expectRPC(.failedPrecondition, .dealerCannotBeServed) { try db.accept(request, by: dealer) }
+        expectStoreError(.dealerCannotBeServed) { try db.accept(request, by: dealer) }
     }
 
     @Test func rejectRecordsTheReasonOnce() throws {
@@ -156,11 +179,11 @@ struct DealerOperationsTests {
         let rejected = try db.store.rejectRequest(dealerAccountID: dealer.account.id, requestID: request.id, reason: "too far", now: t0 + 1,
                                                   audit: TestDatabase.audit("RejectRequest", dealer.admin))
         #expect(rejected.status == .rejected && rejected.rejectReason == "too far")
-        expectRPC(.failedPrecondition, .requestNotPending) {
+        expectStoreError(.requestNotPending) {
             try db.store.rejectRequest(dealerAccountID: dealer.account.id, requestID: request.id, reason: nil, now: t0 + 2,
                                        audit: TestDatabase.audit("RejectRequest", dealer.admin))
         }
-        expectRPC(.failedPrecondition, .requestNotPending) { try db.accept(request, by: dealer) }
+        expectStoreError(.requestNotPending) { try db.accept(request, by: dealer) }
     }
 
     @Test func blockingRefusesNewRequestsUntilCleared() throws {
@@ -173,11 +196,11 @@ struct DealerOperationsTests {
             try db.store.setRequestBlocked(dealerAccountID: who.account.id, requestID: request.id, blocked: blocked, now: t0 + 1,
                                            audit: TestDatabase.audit("SetRequestBlocked", who.admin))
         }
-        expectRPC(.notFound, .requestNotFound) { try block(true, by: rival) }
+        expectStoreError(.requestNotFound) { try block(true, by: rival) }
         _ = try db.store.rejectRequest(dealerAccountID: dealer.account.id, requestID: request.id, reason: nil, now: t0 + 1,
                                        audit: TestDatabase.audit("RejectRequest", dealer.admin))
         #expect(try block(true, by: dealer).blocked)
-        expectRPC(.permissionDenied, .requestsBlocked) { try db.submit(client, to: dealer) }
+        expectStoreError(.requestsBlocked) { try db.submit(client, to: dealer) }
         _ = try db.submit(client, to: rival)  // other dealers are unaffected
         #expect(try !block(false, by: dealer).blocked)
         _ = try db.submit(client, to: dealer)

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Dispatch
 import Synchronization
 import Testing
@@ -21,7 +20,7 @@ struct GroupCommitterTests {
                     accountName: "A\(index)", login: login, passwordHash: "h", now: TestDatabase.t0,
                     audit: TestDatabase.audit("SignUp"))
                 outcomes.withLock { $0.ok.append(login) }
-            } catch let error as RPCError where error.reason == .loginTaken {
+            } catch StoreError.loginTaken {
                 outcomes.withLock { $0.taken += 1 }
             } catch {
                 outcomes.withLock { $0.other.append("\(error)") }

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Foundation
 import Testing
 
@@ -35,6 +34,18 @@ struct OpeningTests {
         }
         let recorded = try db.store.read { db in try db.queryFirst("SELECT count(*) FROM schema_migrations") { $0.int64(0) } }
         #expect(recorded == Int64(Migration.all.count))
+    }
+
+    @Test func auditResultsWrittenAsLowercaseOkBecomeOKOnMigration() throws {
+        let db = try TestDatabase()
+        _ = try db.account("acme")  // audited: SignUp
+        _ = try db.store.write { db in
+            try db.run("UPDATE audit_events SET result = 'ok'")
+            try db.run("DELETE FROM schema_migrations WHERE version = 2")
+        }
+        let reopened = try DealerStore(configuration: .init(path: db.path), logger: TestDatabase.logger)
+        let results = try reopened.read { db in try db.query("SELECT result FROM audit_events") { $0.text(0) } }
+        #expect(results == ["OK"])
     }
 
     @Test func refusesASchemaNewerThanTheBuild() throws {

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Dispatch
 import Testing
 

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Testing
 
 /// Writes that go around the store's checks still hit the schema's constraints and triggers.
@@ -19,12 +18,12 @@ struct SchemaBackstopTests {
         let client = try db.servedClient("client", by: dealer)
         let plain = try db.account("plain")
         // A served account's user cannot get the dealer right.
-        expectRPC(.failedPrecondition, .accountServedByDealer) { try raw(db, "UPDATE users SET is_dealer = 1 WHERE id = ?", [client.admin.id]) }
+        expectStoreError(.accountServedByDealer) { try raw(db, "UPDATE users SET is_dealer = 1 WHERE id = ?", [client.admin.id]) }
         // Only a dealer can serve; a served account keeps its dealer until disconnected; nobody serves itself.
-        expectRPC(.notFound, .dealerNotFound) {
+        expectStoreError(.dealerNotFound) {
             try raw(db, "UPDATE accounts SET served_by_account_id = ?, served_since = 1 WHERE id = ?", [plain.account.id, rival.account.id])
         }
-        expectRPC(.failedPrecondition, .accountServedByDealer) {
+        expectStoreError(.accountServedByDealer) {
             try raw(db, "UPDATE accounts SET served_by_account_id = ? WHERE id = ?", [rival.account.id, client.account.id])
         }
         #expect(throws: SQLiteError.self) {
@@ -32,9 +31,9 @@ struct SchemaBackstopTests {
         }
         // The dealer flag is derived from the users' rights and cannot drop while serving.
         #expect(throws: SQLiteError.self) { try raw(db, "UPDATE accounts SET is_dealer = 1 WHERE id = ?", [plain.account.id]) }
-        expectRPC(.failedPrecondition, .dealerServesClients) { try raw(db, "UPDATE users SET is_dealer = 0 WHERE id = ?", [dealer.admin.id]) }
+        expectStoreError(.dealerServesClients) { try raw(db, "UPDATE users SET is_dealer = 0 WHERE id = ?", [dealer.admin.id]) }
         // One open period per client, matching served_by.
-        expectRPC(.failedPrecondition, .accountServedByDealer) {
+        expectStoreError(.accountServedByDealer) {
             try raw(db, "INSERT INTO service_periods (client_account_id, dealer_account_id, started_at) VALUES (?, ?, 1)", [client.account.id, dealer.account.id])
         }
         #expect(throws: SQLiteError.self) {
@@ -52,21 +51,21 @@ struct SchemaBackstopTests {
         let client = try db.account("client")
         let plain = try db.account("plain")
         let request = try db.submit(client, to: dealer)
-        expectRPC(.alreadyExists, .duplicateRequest) {
+        expectStoreError(.duplicateRequest) {
             try raw(db, "INSERT INTO service_requests (client_account_id, dealer_account_id, created_at, updated_at, expires_at) VALUES (?, ?, 0, 0, 1)",
                     [client.account.id, dealer.account.id])
         }
-        expectRPC(.failedPrecondition, .requestNotPending) {
+        expectStoreError(.requestNotPending) {
             try raw(db, "INSERT INTO service_requests (client_account_id, dealer_account_id, status, created_at, updated_at, expires_at) VALUES (?, ?, 'accepted', 0, 0, 1)",
                     [plain.account.id, dealer.account.id])
         }
-        expectRPC(.notFound, .dealerNotFound) {
+        expectStoreError(.dealerNotFound) {
             try raw(db, "INSERT INTO service_requests (client_account_id, dealer_account_id, created_at, updated_at, expires_at) VALUES (?, ?, 0, 0, 1)",
                     [dealer.account.id, plain.account.id])
         }
         try raw(db, "UPDATE service_requests SET status = 'cancelled' WHERE id = ?", [request.id])
-        expectRPC(.failedPrecondition, .requestNotPending) { try raw(db, "UPDATE service_requests SET status = 'accepted' WHERE id = ?", [request.id]) }
-        expectRPC(.failedPrecondition, .requestNotPending) { try raw(db, "UPDATE service_requests SET status = 'pending' WHERE id = ?", [request.id]) }
+        expectStoreError(.requestNotPending) { try raw(db, "UPDATE service_requests SET status = 'accepted' WHERE id = ?", [request.id]) }
+        expectStoreError(.requestNotPending) { try raw(db, "UPDATE service_requests SET status = 'pending' WHERE id = ?", [request.id]) }
         let other = try db.submit(plain, to: dealer)
         #expect(throws: SQLiteError.self) { try raw(db, "UPDATE service_requests SET status = 'bogus' WHERE id = ?", [other.id]) }
     }
@@ -74,9 +73,9 @@ struct SchemaBackstopTests {
     @Test func usersKeepAnAdminAndUniqueLogins() throws {
         let db = try TestDatabase()
         let acme = try db.account("acme")
-        expectRPC(.failedPrecondition, .lastAdmin) { try raw(db, "UPDATE users SET is_admin = 0 WHERE id = ?", [acme.admin.id]) }
-        expectRPC(.failedPrecondition, .lastAdmin) { try raw(db, "UPDATE users SET disabled_at = 1 WHERE id = ?", [acme.admin.id]) }
-        expectRPC(.alreadyExists, .loginTaken) {
+        expectStoreError(.lastAdmin) { try raw(db, "UPDATE users SET is_admin = 0 WHERE id = ?", [acme.admin.id]) }
+        expectStoreError(.lastAdmin) { try raw(db, "UPDATE users SET disabled_at = 1 WHERE id = ?", [acme.admin.id]) }
+        expectStoreError(.loginTaken) {
             try raw(db, "INSERT INTO users (account_id, login, password_hash, is_admin, is_dealer, created_at) VALUES (?, 'ACME-ADMIN', 'h', 0, 0, 0)", [acme.account.id])
         }
         #expect(throws: SQLiteError.self) {

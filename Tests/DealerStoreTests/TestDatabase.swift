@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Foundation
 import Logging
 import Testing
@@ -70,13 +69,20 @@ final class TestDatabase: Sendable {
     }
 
     func login(_ user: UserRecord, token seed: Int, now: Int64 = t0) throws -> SessionRecord {
-        try store.createSession(userID: user.id, tokenHash: Self.token(seed), now: now, expiresAt: now + Self.day, audit: Self.audit("Login"))
+        let stored = try #require(try store.credentials(forLogin: user.login)).passwordHash
+        return try store.createSession(userID: user.id, verifiedPasswordHash: stored, tokenHash: Self.token(seed), now: now, expiresAt: now + Self.day, audit: Self.audit("Login"))
     }
 
-    func impersonate(_ client: NewAccount, by dealer: NewAccount, token seed: Int, now: Int64 = t0) throws -> SessionRecord {
-        try store.createImpersonationSession(
+    /// A LoginToClient session of the dealer's admin, opened from `parent`, or from a
+    /// fresh login of the admin (token seed + 100).
+    func impersonate(
+        _ client: NewAccount, by dealer: NewAccount, token seed: Int, parent: SessionRecord? = nil, now: Int64 = t0
+    ) throws -> SessionRecord {
+        let parent = try parent ?? login(dealer.admin, token: seed + 100, now: now)
+        return try store.createImpersonationSession(
             dealerUserID: dealer.admin.id, dealerAccountID: dealer.account.id, clientAccountID: client.account.id,
-            tokenHash: Self.token(seed), now: now, expiresAt: now + 3_600_000, audit: Self.audit("LoginToClient", dealer.admin))
+            parentSessionID: parent.id, tokenHash: Self.token(seed), now: now, expiresAt: now + 3_600_000,
+            audit: Self.audit("LoginToClient", dealer.admin))
     }
 
     func isRevoked(_ seed: Int) throws -> Bool {
@@ -93,12 +99,10 @@ final class TestDatabase: Sendable {
     }
 }
 
-/// Expects `body` to throw an `RPCError` with this code and reason.
-func expectRPC<T>(
-    _ code: StatusCode, _ reason: RPCError.Reason,
-    sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> T
+/// Expects `body` to throw exactly this `StoreError`.
+func expectStoreError<T>(
+    _ expected: StoreError, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> T
 ) {
-    let error = #expect(throws: RPCError.self, sourceLocation: sourceLocation) { _ = try body() }
-    #expect(error?.code == code, sourceLocation: sourceLocation)
-    #expect(error?.reason == reason, "\(String(describing: error))", sourceLocation: sourceLocation)
+    let error = #expect(throws: StoreError.self, sourceLocation: sourceLocation) { _ = try body() }
+    #expect(error == expected, "\(String(describing: error))", sourceLocation: sourceLocation)
 }

@@ -1,5 +1,4 @@
 @testable import DealerStore
-import DealerProtocol
 import Testing
 
 @Suite("User rights: admin, dealer and deletion")
@@ -20,9 +19,9 @@ struct UserRightsTests {
         let db = try TestDatabase()
         let acme = try db.account("acme")
         let other = try db.account("other")
-        expectRPC(.notFound, .userNotFound) { try rights(db, acme, other.admin.id, admin: false, dealer: false) }
-        expectRPC(.notFound, .userNotFound) { try rights(db, acme, 9_999, admin: false, dealer: false) }
-        expectRPC(.notFound, .userNotFound) {
+        expectStoreError(.userNotFound) { try rights(db, acme, other.admin.id, admin: false, dealer: false) }
+        expectStoreError(.userNotFound) { try rights(db, acme, 9_999, admin: false, dealer: false) }
+        expectStoreError(.userNotFound) {
             try db.store.deleteUser(accountID: acme.account.id, userID: other.admin.id, now: t0, audit: TestDatabase.audit("DeleteUser", acme.admin))
         }
         #expect(try db.store.credentials(forLogin: "other-admin")?.user.isAdmin == true)
@@ -45,8 +44,8 @@ struct UserRightsTests {
         let db = try TestDatabase()
         let dealer = try db.dealer("dealer")
         let client = try db.servedClient("client", by: dealer)
-        expectRPC(.failedPrecondition, .accountServedByDealer) { try rights(db, client, client.admin.id, admin: true, dealer: true) }
-        expectRPC(.failedPrecondition, .accountServedByDealer) { try addUser(db, client, "wannabe", dealer: true) }
+        expectStoreError(.accountServedByDealer) { try rights(db, client, client.admin.id, admin: true, dealer: true) }
+        expectStoreError(.accountServedByDealer) { try addUser(db, client, "wannabe", dealer: true) }
         _ = try addUser(db, client, "plain")
         try db.expectNoViolations()
     }
@@ -55,10 +54,10 @@ struct UserRightsTests {
         let db = try TestDatabase()
         let dealer = try db.dealer("dealer")
         _ = try db.servedClient("client", by: dealer)
-        expectRPC(.failedPrecondition, .dealerServesClients) { try rights(db, dealer, dealer.admin.id, admin: true, dealer: false) }
+        expectStoreError(.dealerServesClients) { try rights(db, dealer, dealer.admin.id, admin: true, dealer: false) }
         let second = try addUser(db, dealer, "second", admin: true, dealer: true)
         _ = try rights(db, dealer, dealer.admin.id, admin: true, dealer: false)
-        expectRPC(.failedPrecondition, .dealerServesClients) {
+        expectStoreError(.dealerServesClients) {
             try db.store.deleteUser(accountID: dealer.account.id, userID: second.id, now: t0, audit: TestDatabase.audit("DeleteUser", dealer.admin))
         }
         try db.expectNoViolations()
@@ -67,13 +66,13 @@ struct UserRightsTests {
     @Test func lastActiveAdminCannotBeRemoved() throws {
         let db = try TestDatabase()
         let acme = try db.account("acme")
-        expectRPC(.failedPrecondition, .lastAdmin) { try rights(db, acme, acme.admin.id, admin: false, dealer: false) }
-        expectRPC(.failedPrecondition, .lastAdmin) {
+        expectStoreError(.lastAdmin) { try rights(db, acme, acme.admin.id, admin: false, dealer: false) }
+        expectStoreError(.lastAdmin) {
             try db.store.deleteUser(accountID: acme.account.id, userID: acme.admin.id, now: t0, audit: TestDatabase.audit("DeleteUser", acme.admin))
         }
         let second = try addUser(db, acme, "second", admin: true)
         _ = try rights(db, acme, acme.admin.id, admin: false, dealer: false)
-        expectRPC(.failedPrecondition, .lastAdmin) {
+        expectStoreError(.lastAdmin) {
             try db.store.deleteUser(accountID: acme.account.id, userID: second.id, now: t0, audit: TestDatabase.audit("DeleteUser", acme.admin))
         }
     }
@@ -89,19 +88,19 @@ struct UserRightsTests {
         try db.expectNoViolations()
     }
 
-    @Test func rightsChangeRevokesTheUsersSessionsAndLoginToClientOnlyWhenLosingDealer() throws {
+    @Test func rightsChangeRevokesAllTheUsersSessionsLoginToClientIncluded() throws {
         let db = try TestDatabase()
         let dealer = try db.dealer("dealer")
         _ = try addUser(db, dealer, "second", admin: true, dealer: true)
         let client = try db.servedClient("client", by: dealer)
-        _ = try db.login(dealer.admin, token: 1)
+        let parent = try db.login(dealer.admin, token: 1)
         _ = try db.login(dealer.admin, token: 2)
-        _ = try db.impersonate(client, by: dealer, token: 3)
-        #expect(try rights(db, dealer, dealer.admin.id, admin: true, dealer: true) == 2)
-        #expect(try db.isRevoked(1) && db.isRevoked(2) && !db.isRevoked(3))
-        _ = try db.login(dealer.admin, token: 4)
+        _ = try db.impersonate(client, by: dealer, token: 3, parent: parent)
+        #expect(try rights(db, dealer, dealer.admin.id, admin: true, dealer: true) == 3)
+        #expect(try db.isRevoked(1) && db.isRevoked(2) && db.isRevoked(3))
+        _ = try db.impersonate(client, by: dealer, token: 4, parent: db.login(dealer.admin, token: 7))
         #expect(try rights(db, dealer, dealer.admin.id, admin: true, dealer: false) == 2)
-        #expect(try db.isRevoked(3) && db.isRevoked(4))
+        #expect(try db.isRevoked(4) && db.isRevoked(7))
         // The next login takes the new rights.
         #expect(try db.login(dealer.admin, token: 5).isDealer == false)
         try db.expectNoViolations()
@@ -112,16 +111,16 @@ struct UserRightsTests {
         let dealer = try db.dealer("dealer")
         let clerk = try addUser(db, dealer, "clerk", dealer: true)
         let client = try db.servedClient("client", by: dealer)
-        _ = try db.login(clerk, token: 1)
+        let parent = try db.login(clerk, token: 1)
         _ = try db.store.createImpersonationSession(
             dealerUserID: clerk.id, dealerAccountID: dealer.account.id, clientAccountID: client.account.id,
-            tokenHash: TestDatabase.token(2), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("LoginToClient", clerk))
+            parentSessionID: parent.id, tokenHash: TestDatabase.token(2), now: t0, expiresAt: t0 + 1_000, audit: TestDatabase.audit("LoginToClient", clerk))
         let revoked = try db.store.deleteUser(accountID: dealer.account.id, userID: clerk.id, now: t0 + 1,
                                               audit: TestDatabase.audit("DeleteUser", dealer.admin))
         #expect(revoked == 2)
         #expect(try db.store.credentials(forLogin: "clerk")?.user.disabledAt == t0 + 1)
         #expect(try db.store.listUsers(accountID: dealer.account.id, cursor: nil, limit: 10).items.last?.isDisabled == true)
-        expectRPC(.notFound, .userNotFound) { try rights(db, dealer, clerk.id, admin: false, dealer: true) }
+        expectStoreError(.userNotFound) { try rights(db, dealer, clerk.id, admin: false, dealer: true) }
         try db.expectNoViolations()
     }
 }

@@ -51,21 +51,28 @@ public struct Health_V1_CheckResponse: ProtoMessage, BridgedMessage {
     static let protoDescriptor = ProtoDescriptor(named: protoMessageName)
 
     public var status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0)
+    /// Why the status is SERVING_STATUS_NOT_SERVING: a reason of docs/protocol.md
+    /// section 6 (SHUTTING_DOWN, STORAGE_FULL, STORAGE_UNAVAILABLE). Empty otherwise.
+    public var reason: String = ""
 
     public init() {}
 
     public init(
-        status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0)
+        status: Health_V1_ServingStatus = Health_V1_ServingStatus(rawValue: 0),
+        reason: String = ""
     ) {
         self.status = status
+        self.reason = reason
     }
 
     init(protoReader r: ProtoReader) throws(ProtoDecodingError) {
         self.status = Health_V1_ServingStatus(rawValue: r.readEnum(1))
+        self.reason = try r.readString(2)
     }
 
     func write(to w: inout ProtoWriter) {
         w.writeEnum(1, self.status.rawValue)
+        w.writeString(2, self.reason)
     }
 }
 

@@ -33,7 +33,9 @@ public struct AuthService: Sendable {
             return Auth_V1_ListUsersResponse(
                 users: users.items.map(Common_V1_User.init), nextPageToken: PageRequest.token(users.nextCursor))
         }
+        // A dealer acting through LoginToClient administers nothing of the client's users.
         table.registerAuthenticated(Auth.createUser, .write, in: environment, execution: .hashing) { request, principal, context in
+            try principal.requireNotImpersonating()
             try principal.requireAdmin()
             let login = try Validation.login(request.login)
             let password = try Validation.password(request.password, bounds: configuration.passwordLength)
@@ -44,18 +46,21 @@ public struct AuthService: Sendable {
             return Auth_V1_CreateUserResponse(user: Common_V1_User(user))
         }
         table.registerAuthenticated(Auth.setUserRights, .write, in: environment) { request, principal, context in
+            try principal.requireNotImpersonating()
             try principal.requireAdmin()
+            let userID = try Validation.id(request.userID, field: "user_id")
             let rights = try Validation.rights(request.rights)
             let revoked = try store.setUserRights(
-                accountID: principal.accountID, userID: request.userID, isAdmin: rights.admin, isDealer: rights.dealer,
+                accountID: principal.accountID, userID: userID, isAdmin: rights.admin, isDealer: rights.dealer,
                 now: environment.now, audit: principal.audit(context.method))
-            let user = try store.user(accountID: principal.accountID, userID: request.userID)
+            let user = try store.user(accountID: principal.accountID, userID: userID)
             return Auth_V1_SetUserRightsResponse(user: user.map(Common_V1_User.init), revokedSessions: UInt32(revoked))
         }
         table.registerAuthenticated(Auth.deleteUser, .write, in: environment) { request, principal, context in
+            try principal.requireNotImpersonating()
             try principal.requireAdmin()
             _ = try store.deleteUser(
-                accountID: principal.accountID, userID: request.userID, now: environment.now,
+                accountID: principal.accountID, userID: try Validation.id(request.userID, field: "user_id"), now: environment.now,
                 audit: principal.audit(context.method))
             return Auth_V1_DeleteUserResponse()
         }
@@ -72,23 +77,33 @@ public struct AuthService: Sendable {
     }
 
     /// Unknown logins and wrong passwords answer alike and cost alike (a
-    /// decoy hash is verified when there is no user).
+    /// decoy hash is verified when there is no user). The input is validated
+    /// like SignUp's first: a malformed login or password costs no hash and
+    /// touches no throttle entry.
     private func login(_ request: Auth_V1_LoginRequest, _ context: CallContext) throws -> Auth_V1_LoginResponse {
+        let login = try Validation.login(request.login)
+        let password = try Validation.password(request.password, bounds: configuration.passwordLength)
         let now = environment.now
-        try environment.throttle.check(request.login, now: now)
-        let credentials = try store.credentials(forLogin: request.login)
-        let matches = try environment.hasher.verify(request.password, against: credentials?.passwordHash)
+        try environment.throttle.admit(login, now: now)
+        let credentials: LoginCredentials?
+        let matches: Bool
+        do {
+            credentials = try store.credentials(forLogin: login)
+            matches = try environment.hasher.verify(password, against: credentials?.passwordHash)
+        } catch {
+            environment.throttle.withdraw(login)  // no verdict on the password
+            throw error
+        }
         guard matches, let credentials, !credentials.user.isDisabled else {
-            environment.throttle.recordFailure(request.login, now: environment.now)
             throw RPCError(.unauthenticated, .invalidCredentials, "invalid login or password")
         }
-        environment.throttle.recordSuccess(request.login)
+        environment.throttle.recordSuccess(login)
         guard !credentials.account.isDeleted else {
             throw RPCError(.unauthenticated, .accountDeleted, "this enterprise account has been deleted")
         }
         let (token, hash) = SessionToken.generate()
         let session = try store.createSession(
-            userID: credentials.user.id, tokenHash: hash, now: now, expiresAt: now + configuration.sessionLifetimeMs,
+            userID: credentials.user.id, verifiedPasswordHash: credentials.passwordHash, tokenHash: hash, now: now, expiresAt: now + configuration.sessionLifetimeMs,
             audit: AuditContext(method: context.method))
         return Auth_V1_LoginResponse(token: token, session: Common_V1_SessionInfo(Principal(session: session)))
     }

@@ -26,7 +26,7 @@ public struct Authenticator: Sendable {
         let now = clock.nowMilliseconds()
         guard let session = try store.session(tokenHash: SessionToken.hash(context.sessionToken)),
             session.isActive(now: now),
-            now - session.lastSeenAt < idleTimeoutMs
+            now - session.idleSince < idleTimeoutMs
         else {
             throw RPCError(.unauthenticated, .sessionInvalid, "the session is unknown, expired or revoked: log in again")
         }

@@ -89,6 +89,7 @@ public struct DealerService: Sendable {
 
     /// A session in the served client's account with admin rights (never dealer
     /// rights), recording the dealer behind it, with a short absolute lifetime.
+    /// A child of the calling session: it ends when that one ends.
     private func loginToClient(
         _ request: Dealer_V1_LoginToClientRequest, _ principal: Principal, _ context: CallContext
     ) throws -> Dealer_V1_LoginToClientResponse {
@@ -103,7 +104,7 @@ public struct DealerService: Sendable {
             impersonatorUserID: principal.userID, impersonatorAccountID: principal.accountID, method: context.method)
         let session = try store.createImpersonationSession(
             dealerUserID: principal.userID, dealerAccountID: principal.accountID, clientAccountID: clientID,
-            tokenHash: hash, now: now, expiresAt: now + configuration.impersonationLifetimeMs, audit: audit)
+            parentSessionID: principal.sessionID, tokenHash: hash, now: now, expiresAt: now + configuration.impersonationLifetimeMs, audit: audit)
         return Dealer_V1_LoginToClientResponse(token: token, session: Common_V1_SessionInfo(Principal(session: session)))
     }
 }

@@ -54,10 +54,17 @@ extension MethodTable {
                 return response
             } catch {
                 if principal.isImpersonating {
-                    let result = (error as? RPCError)?.reason.rawValue ?? RPCError.Reason.internalError.rawValue
-                    try? environment.store.appendAudit(
-                        principal.audit(method.path), object: "account:\(principal.accountID)", result: result,
-                        now: environment.now)
+                    let result = (RPCError.answering(error)?.reason ?? .internalError).rawValue
+                    do {
+                        try environment.store.appendAudit(
+                            principal.audit(method.path), object: "account:\(principal.accountID)", result: result,
+                            now: environment.now)
+                    } catch let auditError {
+                        // The call's own error is what the caller gets; the lost audit record is logged.
+                        context.logger.error(
+                            "audit record of a refused LoginToClient call not written",
+                            metadata: ["result": "\(result)", "session_id": "\(principal.sessionID)", "error": "\(auditError)"])
+                    }
                 }
                 throw error
             }

@@ -40,7 +40,10 @@ enum Validation {
         return text
     }
 
-    /// A positive id.
+    /// A positive id: the one check of every id field of every service
+    /// (`user_id`, `account_id`, `request_id`, ...), INVALID_ARGUMENT
+    /// `INVALID_ARGUMENT` for 0 or less. Run it before any lookup, so a
+    /// non-positive id never reaches the store.
     static func id(_ id: Int64, field: String) throws -> Int64 {
         guard id > 0 else {
             throw RPCError(.invalidArgument, .invalidArgument, "\(field) must be a positive id")

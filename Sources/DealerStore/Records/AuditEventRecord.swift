@@ -14,8 +14,11 @@ public struct AuditEventRecord: Sendable, Hashable {
     public var method: String
     /// The object acted on, as `kind:id` (e.g. `request:12`).
     public var object: String
-    /// `ok`, or the failure reason for calls audited after failing.
+    /// `OK` (`AuditEventRecord.ok`), or the failure reason for calls audited after failing.
     public var result: String
+
+    /// The result of a call that succeeded, exactly as proto/common/v1/types.proto says.
+    public static let ok = "OK"
 
     static let select = """
         SELECT e.id, e.at, e.actor_user_id, au.login, e.actor_account_id, aa.name, e.acting_for_account_id,

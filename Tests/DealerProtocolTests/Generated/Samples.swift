@@ -751,6 +751,7 @@ extension Health_V1_CheckResponse {
     static func sample(_ seed: Int) -> Self {
         var m = Self()
         m.status = Health_V1_ServingStatus(rawValue: 1)
+        m.reason = "reason-\(seed)-0-ключ"
         return m
     }
 }

@@ -135,7 +135,7 @@ const ProtobufCMessageDescriptor health__v1__check_request__descriptor =
   (ProtobufCMessageInit) health__v1__check_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor health__v1__check_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor health__v1__check_response__field_descriptors[2] =
 {
   {
     "status",
@@ -149,14 +149,27 @@ static const ProtobufCFieldDescriptor health__v1__check_response__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Health__V1__CheckResponse, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned health__v1__check_response__field_indices_by_name[] = {
+  1,   /* field[1] = reason */
   0,   /* field[0] = status */
 };
 static const ProtobufCIntRange health__v1__check_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor health__v1__check_response__descriptor =
 {
@@ -166,7 +179,7 @@ const ProtobufCMessageDescriptor health__v1__check_response__descriptor =
   "Health__V1__CheckResponse",
   "health.v1",
   sizeof(Health__V1__CheckResponse),
-  1,
+  2,
   health__v1__check_response__field_descriptors,
   health__v1__check_response__field_indices_by_name,
   1,  health__v1__check_response__number_ranges,

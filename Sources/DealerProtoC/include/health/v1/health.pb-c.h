@@ -49,10 +49,15 @@ struct  Health__V1__CheckResponse
 {
   ProtobufCMessage base;
   Health__V1__ServingStatus status;
+  /*
+   * Why the status is SERVING_STATUS_NOT_SERVING: a reason of docs/protocol.md
+   * section 6 (SHUTTING_DOWN, STORAGE_FULL, STORAGE_UNAVAILABLE). Empty otherwise.
+   */
+  char *reason;
 };
 #define HEALTH__V1__CHECK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&health__v1__check_response__descriptor) \
-    , HEALTH__V1__SERVING_STATUS__SERVING_STATUS_UNKNOWN }
+    , HEALTH__V1__SERVING_STATUS__SERVING_STATUS_UNKNOWN, (char *)protobuf_c_empty_string }
 
 
 /* Health__V1__CheckRequest methods */
