@@ -121,8 +121,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         guard state != .closed else { return }
         frameArrivedInRead = true
         partialFrameStartedAt = nil
-        pendingFrames.append(unwrapInboundIn(data))
-        handlePendingFrames(context)
+        let body = unwrapInboundIn(data)
+        // The common case: nothing held back, so handle the frame at once
+        // instead of queueing it behind nothing.
+        if pendingFrames.isEmpty, !handlingPendingFrames, outboundWritable,
+            waiting.count < core.configuration.maxInFlightCalls
+        {
+            handleFrame(body, context: context)
+        } else {
+            pendingFrames.append(body)
+            handlePendingFrames(context)
+        }
     }
 
     /// Handles one whole frame body.
@@ -378,6 +387,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         var ticket: BlockingExecutor.Ticket?
         /// Answered early (Cancel or deadline) while its handler runs.
         var answered = false
+        /// In `unanswered`: the call outlives the frame that brought it (it
+        /// waits for a slot or runs on a lane). A call answered inline never is.
+        var registered = false
     }
 
     private func receiveRequest(_ request: Rpc_V1_Request, context: ChannelHandlerContext) {
@@ -391,11 +403,22 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         lastAcceptedCallID = max(lastAcceptedCallID, request.callID)
+        if inFlight.count < core.configuration.maxInFlightCalls, let handler = core.methods.handler(for: request.method),
+            handler.execution == .eventLoop
+        {
+            // Answered from memory, at once: no slot, deadline or bookkeeping needed.
+            let callContext = CallContext(
+                callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger)
+            let result = Result { try handler.invoke(payload: request.payload, context: callContext) }
+            writeResponse(callID: request.callID, result: result, method: request.method, context: context)
+            return
+        }
         lastSerial += 1
         let deadline = request.timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(request.timeoutMs)) : nil
         var call = Call(serial: lastSerial, request: request, deadline: deadline)
-        unanswered[request.callID] = call.serial
         if inFlight.count >= core.configuration.maxInFlightCalls {
+            unanswered[request.callID] = call.serial
+            call.registered = true
             if let deadline { call.timer = scheduleDeadline(of: call.serial, at: deadline, context: context) }
             waiting.append(call)
         } else {
@@ -445,6 +468,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         call.lane = lane
         call.ticket = ticket
+        if !call.registered {
+            unanswered[request.callID] = serial
+            call.registered = true
+        }
         if call.timer == nil, let deadline = call.deadline {
             call.timer = scheduleDeadline(of: serial, at: deadline, context: context)
         }
@@ -504,7 +531,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     /// The one Response of a call.
     private func answer(_ call: Call, _ result: Result<[UInt8], any Error>, context: ChannelHandlerContext) {
         call.timer?.cancel()
-        unanswered.removeValue(forKey: call.request.callID)
+        if call.registered { unanswered.removeValue(forKey: call.request.callID) }
         writeResponse(callID: call.request.callID, result: result, method: call.request.method, context: context)
     }
 

@@ -503,7 +503,11 @@ enum ProtobufCCodec {
                     : ProtoDecodingError(.malformed, "bytes are not a valid \(descriptor.fullName)")
                 return (refusal, arena.pointee.heapBytes)
             }
-            if let invalid = WireStrings.firstInvalid(in: bytes, of: descriptor.pointer) {
+            // Without a zero byte anywhere (the common case: proto3 omits zero
+            // values, and a varint has no 0x00 byte otherwise) no string can hold U+0000.
+            if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil,
+                let invalid = WireStrings.firstInvalid(in: bytes, of: descriptor.pointer)
+            {
                 return (invalid, arena.pointee.heapBytes)
             }
             read(ProtoReader(message: UnsafeRawPointer(message), descriptor: descriptor))
