@@ -27,9 +27,11 @@ final class BlockingExecutor: Sendable {
     }
 
     private struct State {
-        /// Tickets in arrival order; withdrawn ones stay until skipped or compacted.
-        var order = CircularBuffer<UInt64>(initialCapacity: 64)
-        var waiting: [UInt64: Job] = [:]
+        /// Waiting jobs in arrival order (so by ticket number); a withdrawn one
+        /// stays as nil until a worker skips it or the queue is compacted.
+        var queue = CircularBuffer<(ticket: UInt64, job: Job?)>(initialCapacity: 64)
+        /// Jobs in `queue` that are not withdrawn.
+        var waitingCount = 0
         var nextTicket: UInt64 = 0
         var activeWorkers = 0
         var statistics = LaneStatistics(
@@ -55,15 +57,15 @@ final class BlockingExecutor: Sendable {
     /// holds `threads + maxQueueLength` calls (running or waiting).
     func submit(_ job: Job) -> Ticket? {
         let admitted: (ticket: UInt64, startWorker: Bool)? = state.withLock { state in
-            guard state.statistics.running + state.waiting.count < threads + maxQueueLength else {
+            guard state.statistics.running + state.waitingCount < threads + maxQueueLength else {
                 state.statistics.rejected += 1
                 return nil
             }
             state.nextTicket += 1
             let ticket = state.nextTicket
-            state.order.append(ticket)
-            state.waiting[ticket] = job
-            state.statistics.peakWaiting = max(state.statistics.peakWaiting, state.waiting.count)
+            state.queue.append((ticket, job))
+            state.waitingCount += 1
+            state.statistics.peakWaiting = max(state.statistics.peakWaiting, state.waitingCount)
             guard state.activeWorkers < threads else { return (ticket, false) }
             state.activeWorkers += 1
             return (ticket, true)
@@ -81,12 +83,28 @@ final class BlockingExecutor: Sendable {
     /// has started (or finished): then its completion runs as usual.
     func cancel(_ ticket: Ticket) -> Bool {
         state.withLock { state in
-            guard state.waiting.removeValue(forKey: ticket.number) != nil else { return false }
+            // Tickets are in increasing order along the queue: binary search.
+            var low = state.queue.startIndex
+            var count = state.queue.count
+            while count > 0 {
+                let half = count / 2
+                let middle = state.queue.index(low, offsetBy: half)
+                if state.queue[middle].ticket < ticket.number {
+                    low = state.queue.index(after: middle)
+                    count -= half + 1
+                } else {
+                    count = half
+                }
+            }
+            guard low != state.queue.endIndex, state.queue[low].ticket == ticket.number, state.queue[low].job != nil else {
+                return false
+            }
+            state.queue[low].job = nil
+            state.waitingCount -= 1
             state.statistics.droppedBeforeStart += 1
-            // Keep withdrawn tickets from piling up while every worker is busy.
-            if state.order.count > 2 * state.waiting.count + 64 {
-                let live = state.order.filter { state.waiting[$0] != nil }
-                state.order = CircularBuffer(live)
+            // Keep withdrawn entries from piling up while every worker is busy.
+            if state.queue.count > 2 * state.waitingCount + 64 {
+                state.queue = CircularBuffer(state.queue.filter { $0.job != nil })
             }
             return true
         }
@@ -95,7 +113,7 @@ final class BlockingExecutor: Sendable {
     var statistics: LaneStatistics {
         state.withLock { state in
             var statistics = state.statistics
-            statistics.waiting = state.waiting.count
+            statistics.waiting = state.waitingCount
             return statistics
         }
     }
@@ -131,8 +149,9 @@ final class BlockingExecutor: Sendable {
                 state.statistics.running -= 1
                 state.statistics.completed += 1
             }
-            while let ticket = state.order.popFirst() {
-                guard let job = state.waiting.removeValue(forKey: ticket) else { continue }
+            while let entry = state.queue.popFirst() {
+                guard let job = entry.job else { continue }
+                state.waitingCount -= 1
                 if let deadline = job.deadline, deadline <= .now() {
                     state.statistics.droppedBeforeStart += 1
                     return (job, true)

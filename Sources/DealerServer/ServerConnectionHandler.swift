@@ -48,7 +48,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private var unanswered: [UInt64: UInt64] = [:]
     private var lastSerial: UInt64 = 0
     /// This connection's calls in each lane (waiting or running), by lane.
-    private var callsInLane: [ObjectIdentifier: Int] = [:]
+    private var storageLaneCalls = 0
+    private var hashingLaneCalls = 0
     private var mailbox: CompletionMailbox?
     private var lastAcceptedCallID: UInt64 = 0
     private var readHeld = false
@@ -451,7 +452,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         let limit = core.perConnectionLimit(of: lane)
-        guard callsInLane[ObjectIdentifier(lane), default: 0] < limit else {
+        guard callsIn(lane) < limit else {
             refuseBusy(call, CallErrors.connectionLaneFull(lane.name, limit: limit), context: context)
             return
         }
@@ -475,7 +476,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if call.timer == nil, let deadline = call.deadline {
             call.timer = scheduleDeadline(of: serial, at: deadline, context: context)
         }
-        callsInLane[ObjectIdentifier(lane), default: 0] += 1
+        countCall(in: lane, 1)
         inFlight[serial] = call
     }
 
@@ -493,7 +494,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             guard !call.answered else { return }
             if let lane = call.lane, let ticket = call.ticket, lane.cancel(ticket) {
                 inFlight.removeValue(forKey: serial)
-                callsInLane[ObjectIdentifier(lane), default: 1] -= 1
+                countCall(in: lane, -1)
                 answer(call, .failure(error), context: context)
                 advance(context)
             } else {
@@ -513,7 +514,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     /// and frees its slot.
     private func finish(_ serial: UInt64, result: Result<[UInt8], any Error>) {
         guard let context, let call = inFlight.removeValue(forKey: serial) else { return }
-        if let lane = call.lane { callsInLane[ObjectIdentifier(lane), default: 1] -= 1 }
+        if let lane = call.lane { countCall(in: lane, -1) }
         if !call.answered { answer(call, result, context: context) }
         advance(context)
     }
@@ -526,6 +527,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         resumeInbound(context)
         scheduleFlush(context)
         closeIfDrained(context)
+    }
+
+    /// This connection's calls in `lane`, waiting or running (two lanes: two counters).
+    private func callsIn(_ lane: BlockingExecutor) -> Int {
+        lane === core.hashingLane ? hashingLaneCalls : storageLaneCalls
+    }
+
+    private func countCall(in lane: BlockingExecutor, _ delta: Int) {
+        if lane === core.hashingLane { hashingLaneCalls += delta } else { storageLaneCalls += delta }
     }
 
     /// The one Response of a call.
@@ -568,7 +578,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         inFlight.removeAll()
         waiting.removeAll()
         unanswered.removeAll()
-        callsInLane.removeAll()
+        storageLaneCalls = 0
+        hashingLaneCalls = 0
     }
 
     // MARK: Writing
