@@ -68,17 +68,19 @@ public struct MethodHandler: Sendable {
             }
             do {
                 return try handler(request, context).serializedBytes()
-            } catch let error as StoreError {
-                if error.isStorageFailure {
-                    context.logger.error("storage failure", metadata: ["error": "\(error)"])
+            } catch let error as RPCError {
+                throw error
+            } catch {
+                if let storeError = error as? StoreError, storeError.isStorageFailure {
+                    context.logger.error("storage failure", metadata: ["error": "\(storeError)"])
                 }
-                throw RPCError(error)
+                throw RPCError.answering(error) ?? error
             }
         }
     }
 
-    /// Runs the call. Throws `RPCError` for expected failures (a `StoreError`
-    /// becomes its `RPCError` here); anything else
+    /// Runs the call. Throws `RPCError` for expected failures (a store error
+    /// becomes its `RPCError` here, through `RPCError.answering`); anything else
     /// is an internal error that the server logs and answers as INTERNAL.
     public func invoke(payload: [UInt8], context: CallContext) throws -> [UInt8] {
         try body(payload, context)

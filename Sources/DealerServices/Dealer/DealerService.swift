@@ -52,11 +52,9 @@ public struct DealerService: Sendable {
         table.registerAuthenticated(Dealer.deleteClient, .write, in: environment) { request, principal, context in
             try principal.requireDealerMode()
             let clientID = try Validation.id(request.accountID, field: "account_id")
-            _ = try RegisterErrors.mapping {
-                try store.deleteClient(
-                    dealerAccountID: principal.accountID, clientAccountID: clientID, now: environment.now,
-                    audit: principal.audit(context.method))
-            }
+            _ = try store.deleteClient(
+                dealerAccountID: principal.accountID, clientAccountID: clientID, now: environment.now,
+                audit: principal.audit(context.method))
             return Dealer_V1_DeleteClientResponse()
         }
         table.registerAuthenticated(Dealer.loginToClient, .write, in: environment) { request, principal, context in

@@ -21,11 +21,11 @@ struct RegisterTransfers: Sendable {
         typealias Dealer = Dealer_V1_DealerService
         table.registerAuthenticated(Dealer.transferRegisters, .write, in: environment) { request, principal, context in
             try principal.requireDealerMode()
-            return try RegisterErrors.mapping { try transfer(request, principal, context) }
+            return try transfer(request, principal, context)
         }
         table.registerAuthenticated(Dealer.convertGroupToClient, .write, in: environment, execution: .hashing) { request, principal, context in
             try principal.requireDealerMode()
-            return try RegisterErrors.mapping { try convert(request, principal, context) }
+            return try convert(request, principal, context)
         }
         table.registerAuthenticated(Dealer.listTransfers, .read, in: environment) { request, principal, _ in
             try principal.requireDealerMode()

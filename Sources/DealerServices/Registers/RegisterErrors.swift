@@ -1,17 +1,9 @@
 import DealerProtocol
 import DealerStore
 
-/// The one place where the store's register errors become wire statuses.
+/// The statuses of the store's register errors; `RPCError.answering` (the one
+/// place store errors become wire statuses) uses them.
 enum RegisterErrors {
-    /// Runs `body`, turning a `RegisterStoreError` into its `RPCError`.
-    static func mapping<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as RegisterStoreError {
-            throw rpcError(error)
-        }
-    }
-
     static func rpcError(_ error: RegisterStoreError) -> RPCError {
         switch error {
         case .organizationNotFound: RPCError(.notFound, .organizationNotFound, "no such organization in this account")

@@ -182,7 +182,7 @@ public struct RegisterService: Sendable {
         _ body: @escaping @Sendable (Request, Principal) throws -> Response
     ) {
         table.registerAuthenticated(method, .read, in: environment) { request, principal, _ in
-            try RegisterErrors.mapping { try body(request, principal) }
+            try body(request, principal)
         }
     }
 
@@ -193,7 +193,7 @@ public struct RegisterService: Sendable {
     ) {
         table.registerAuthenticated(method, .write, in: environment) { request, principal, context in
             try principal.requireAdmin()
-            return try RegisterErrors.mapping { try body(request, principal, principal.audit(context.method)) }
+            return try body(request, principal, principal.audit(context.method))
         }
     }
 }

@@ -43,12 +43,16 @@ extension RPCError {
 }
 
 extension RPCError {
-    /// The `RPCError` a handler's error is answered with: itself, or a
-    /// `StoreError`'s status; nil for an unexpected error (answered INTERNAL).
+    /// The `RPCError` a handler's error is answered with: itself, or the
+    /// status of a store error (`StoreError`, `RegisterStoreError`); nil for
+    /// an unexpected error (answered INTERNAL). The one place store errors
+    /// become wire statuses (used by `MethodHandler` and the audit of refused
+    /// LoginToClient calls).
     static func answering(_ error: any Error) -> RPCError? {
         switch error {
         case let error as RPCError: error
         case let error as StoreError: RPCError(error)
+        case let error as RegisterStoreError: RegisterErrors.rpcError(error)
         default: nil
         }
     }
