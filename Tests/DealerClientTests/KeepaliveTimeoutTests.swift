@@ -25,8 +25,16 @@ struct KeepaliveTimeoutTests {
             await connection.waitUntilClosed()
             #expect(!connection.isActive)
             #expect(connection.keepalivePongsReceived == 0)
-            // The keepalive Ping did reach the server (it was sent, not
-            // just timed out locally).
+            // The keepalive Ping did reach the server (it was sent, not just
+            // timed out locally). The server reads it before the close, so
+            // once it has seen the close the count is final (bounded polling:
+            // the loaded server's loop may lag the client's).
+            var polls = 0
+            while server.closedConnections() < 1 && polls < 3000 {
+                try await Task.sleep(for: .milliseconds(10))
+                polls += 1
+            }
+            #expect(server.closedConnections() == 1)
             #expect(server.pingsReceived() >= 1)
         }
     }
@@ -35,28 +43,31 @@ struct KeepaliveTimeoutTests {
 /// A server that completes the handshake and then never answers anything.
 private struct SilentServer: Sendable {
     let port: Int
-    let pings: PingCounter
+    let pings: EventCounter
+    let closed: EventCounter
 
     func pingsReceived() -> Int { pings.count }
+    func closedConnections() -> Int { closed.count }
 }
 
 private func withSilentServer(
     idleTimeoutMs: UInt32,
     _ body: (SilentServer) async throws -> Void
 ) async throws {
-    let pings = PingCounter()
+    let pings = EventCounter()
+    let closed = EventCounter()
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .childChannelInitializer { child in
             child.eventLoop.makeCompletedFuture {
                 try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: 1 << 20)))
-                try child.pipeline.syncOperations.addHandler(SilentHandler(idleTimeoutMs: idleTimeoutMs, pings: pings))
+                try child.pipeline.syncOperations.addHandler(SilentHandler(idleTimeoutMs: idleTimeoutMs, pings: pings, closed: closed))
             }
         }
         .bind(host: "127.0.0.1", port: 0)
         .get()
     do {
-        try await body(SilentServer(port: channel.localAddress!.port!, pings: pings))
+        try await body(SilentServer(port: channel.localAddress!.port!, pings: pings, closed: closed))
     } catch {
         try? await channel.close()
         throw error
@@ -69,11 +80,18 @@ private final class SilentHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let idleTimeoutMs: UInt32
-    private let pings: PingCounter
+    private let pings: EventCounter
+    private let closed: EventCounter
 
-    init(idleTimeoutMs: UInt32, pings: PingCounter) {
+    init(idleTimeoutMs: UInt32, pings: EventCounter, closed: EventCounter) {
         self.idleTimeoutMs = idleTimeoutMs
         self.pings = pings
+        self.closed = closed
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed.increment()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -95,7 +113,8 @@ private final class SilentHandler: ChannelInboundHandler {
     }
 }
 
-private final class PingCounter: Sendable {
+/// A counter shared between the server's event loop and the test.
+private final class EventCounter: Sendable {
     private let value = Mutex(0)
     var count: Int { value.withLock { $0 } }
     func increment() { value.withLock { $0 += 1 } }
