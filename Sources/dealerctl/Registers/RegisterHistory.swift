@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct RegisterHistory: AsyncParsableCommand {
+struct RegisterHistory: RPCCommand {
+    static let rpcPath = Registers_V1_RegisterService.getRegisterHistory.path
     static let configuration = CommandConfiguration(
         commandName: "history", abstract: "Every change of a register's account, group or organization, oldest first.")
 
@@ -12,21 +13,15 @@ struct RegisterHistory: AsyncParsableCommand {
     var registerID: Int64
 
     func run() async throws {
-        try await connection.run { session in
-            let response = try await session.call(
-                Registers_V1_RegisterService.getRegisterHistory,
-                .init(registerID: registerID, pageSize: page.pageSize, pageToken: page.pageToken))
-            printTable(
-                ["at", "kind", "account", "group", "organization", "user", "transfer"],
-                response.entries.map { entry in
-                    [
-                        formatTime(entry.atMs),
-                        "\(entry.kind)".replacingOccurrences(of: "REGISTER_CHANGE_KIND_", with: "").lowercased(),
-                        "\(entry.fromAccountID)->\(entry.toAccountID)", "\(entry.fromGroupID)->\(entry.toGroupID)",
-                        "\(entry.fromOrganizationID)->\(entry.toOrganizationID)", entry.userLogin,
-                        entry.transferID == 0 ? "-" : "\(entry.transferID)",
-                    ]
-                })
+        try await connection.show({
+            try await $0.registers.getRegisterHistory(.init(registerID: registerID, pageSize: page.pageSize, pageToken: page.pageToken))
+        }) { response in
+            printRows(
+                response.entries,
+                [
+                    "at_ms", "kind", "from_account_id", "to_account_id", "from_group_id", "to_group_id", "from_organization_id",
+                    "to_organization_id", "user_login", "transfer_id",
+                ])
             printNextPage(response.nextPageToken)
         }
     }
