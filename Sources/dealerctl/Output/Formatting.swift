@@ -29,6 +29,13 @@ func printTable(_ header: [String], _ rows: [[String]]) {
     }
 }
 
+/// Prints rows as tab-separated columns under a header: the reports of
+/// `migrate`, which scripts read line by line.
+func printTabSeparated(_ header: [String], _ rows: [[String]]) {
+    print(header.joined(separator: "\t"))
+    for row in rows { print(row.joined(separator: "\t")) }
+}
+
 /// Prints `items` as a table whose columns are proto field paths of the item
 /// (`id`, `impersonator.dealer_login`), their values as `humanText` shows them.
 func printRows<Item: ProtoMessage>(_ items: [Item], _ columns: [String]) {

@@ -16,12 +16,17 @@ struct RegisterHistory: RPCCommand {
         try await connection.show({
             try await $0.registers.getRegisterHistory(.init(registerID: registerID, pageSize: page.pageSize, pageToken: page.pageToken))
         }) { response in
-            printRows(
-                response.entries,
-                [
-                    "at_ms", "kind", "from_account_id", "to_account_id", "from_group_id", "to_group_id", "from_organization_id",
-                    "to_organization_id", "user_login", "transfer_id",
-                ])
+            printTable(
+                ["at", "kind", "account", "group", "organization", "user", "transfer"],
+                response.entries.map { entry in
+                    [
+                        formatTime(entry.atMs),
+                        "\(entry.kind)".replacingOccurrences(of: "REGISTER_CHANGE_KIND_", with: "").lowercased(),
+                        "\(entry.fromAccountID)->\(entry.toAccountID)", "\(entry.fromGroupID)->\(entry.toGroupID)",
+                        "\(entry.fromOrganizationID)->\(entry.toOrganizationID)", entry.userLogin,
+                        entry.transferID == 0 ? "-" : "\(entry.transferID)",
+                    ]
+                })
             printNextPage(response.nextPageToken)
         }
     }
