@@ -35,6 +35,12 @@ struct ProtoJSONTests {
         #expect(object["blocked"] as? Bool == true)
         #expect(object["message"] as? String == "")
         #expect(ProtoJSON.document(Client_V1_GetServiceStatusResponse()) == "{\n  \"dealer\": null\n}")
+        let moved = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(ProtoJSON.document(Registers_V1_MoveRegistersToGroupResponse(unchangedRegisterIds: [4])).utf8))
+                as? [String: Any])
+        #expect((moved["moved_register_ids"] as? [Any])?.isEmpty == true)
+        #expect(moved["unchanged_register_ids"] as? [Int] == [4])
         #expect(ProtoJSON.document(Dealer_V1_TransferRegistersRequest(registerIds: [1, 2])).contains("\"register_ids\": [\n    1,\n    2\n  ]"))
     }
 

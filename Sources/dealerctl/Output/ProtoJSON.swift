@@ -23,7 +23,8 @@ enum ProtoJSON {
         case let number as UInt64: return .number(String(number))
         case let number as Double: return .number(number.isFinite ? String(number) : "null")
         case let number as Float: return .number(number.isFinite ? String(number) : "null")
-        case let bytes as [UInt8]: return .string(Data(bytes).base64EncodedString())
+        // Exactly [UInt8]: an empty array of any element type also casts to it.
+        case let bytes as [UInt8] where type(of: any) == [UInt8].self: return .string(Data(bytes).base64EncodedString())
         default: break
         }
         if any is any RawRepresentable, let described = any as? CustomStringConvertible {
