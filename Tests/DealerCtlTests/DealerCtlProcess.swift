@@ -84,6 +84,23 @@ struct DealerCtlProcess {
         return result
     }
 
+    /// Signs an account up and logs its admin in (the session is stored); the account's and the user's ids.
+    func signUpAndLogIn(account: String, login: String, password: String) async throws -> (account: Int, user: Int) {
+        let signUp = try await succeed(["signup", "--account-name", account, "--login", login, "--password", password, "--json"])
+        let json = try signUp.json()
+        let accountID = try #require((json["account"] as? [String: Any])?["id"] as? Int)
+        let userID = try #require((json["user"] as? [String: Any])?["id"] as? Int)
+        try await succeed(["login", "--login", login, "--password", password])
+        return (accountID, userID)
+    }
+
+    /// Gives the logged-in admin the dealer right and logs in again: the stored session is in dealer mode.
+    func becomeDealer(userID: Int, login: String, password: String) async throws {
+        let rights = try await succeed(["users", "set-rights", "--user-id", "\(userID)", "--right", "admin", "--right", "dealer"])
+        #expect(rights.output.contains("admin,dealer"))
+        try await succeed(["login", "--login", login, "--password", password])
+    }
+
     /// Deletes the config home.
     func cleanUp() {
         try? FileManager.default.removeItem(at: configHome)

@@ -16,10 +16,8 @@ struct RegistersCLITests {
         try await withServicesTestServer { server in
             let ctl = try DealerCtlProcess(port: server.port)
             defer { ctl.cleanUp() }
-            let signUp = try await ctl.succeed(["signup", "--account-name", "Acme Service", "--login", "acme", "--password", Self.password, "--json"])
-            try await ctl.succeed(["login", "--login", "acme", "--password", Self.password])
-            try await ctl.succeed(["users", "set-rights", "--user-id", "\(try number(signUp, "user"))", "--right", "admin", "--right", "dealer"])
-            try await ctl.succeed(["login", "--login", "acme", "--password", Self.password])
+            let acme = try await ctl.signUpAndLogIn(account: "Acme Service", login: "acme", password: Self.password)
+            try await ctl.becomeDealer(userID: acme.user, login: "acme", password: Self.password)
 
             let organization = try number(
                 try await ctl.succeed(["registers", "orgs", "create", "--name", "Romashka LLC", "--inn", "7707083893", "--kpp", "773601001", "--json"]),
@@ -75,13 +73,10 @@ struct RegistersCLITests {
             let dealer = try DealerCtlProcess(port: server.port)
             let client = try DealerCtlProcess(port: server.port)
             defer { [dealer, client].forEach { $0.cleanUp() } }
-            let acme = try await dealer.succeed(["signup", "--account-name", "Acme Service", "--login", "acme", "--password", Self.password, "--json"])
-            let acmeAccount = try number(acme, "account")
-            try await dealer.succeed(["login", "--login", "acme", "--password", Self.password])
-            try await dealer.succeed(["users", "set-rights", "--user-id", "\(try number(acme, "user"))", "--right", "admin", "--right", "dealer"])
-            try await dealer.succeed(["login", "--login", "acme", "--password", Self.password])
-            try await client.succeed(["signup", "--account-name", "Vasilek", "--login", "vasilek", "--password", Self.password])
-            try await client.succeed(["login", "--login", "vasilek", "--password", Self.password])
+            let acme = try await dealer.signUpAndLogIn(account: "Acme Service", login: "acme", password: Self.password)
+            let acmeAccount = acme.account
+            try await dealer.becomeDealer(userID: acme.user, login: "acme", password: Self.password)
+            _ = try await client.signUpAndLogIn(account: "Vasilek", login: "vasilek", password: Self.password)
 
             let first = try number(try await client.succeed(["client", "submit", "--dealer-account-id", "\(acmeAccount)", "--json"]), "request")
             let cancelled = try await client.succeed(["client", "cancel", "--request-id", "\(first)"])

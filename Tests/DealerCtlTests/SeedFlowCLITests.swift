@@ -8,16 +8,6 @@ import Testing
 struct SeedFlowCLITests {
     private static let password = "correct horse battery"
 
-    /// Signs an account up, logs its admin in (the session is stored) and returns the account and user ids.
-    private func signUpAndLogIn(_ ctl: DealerCtlProcess, account: String, login: String) async throws -> (account: Int, user: Int) {
-        let signUp = try await ctl.succeed(["signup", "--account-name", account, "--login", login, "--password", Self.password, "--json"])
-        let json = try signUp.json()
-        let accountID = try #require((json["account"] as? [String: Any])?["id"] as? Int)
-        let userID = try #require((json["user"] as? [String: Any])?["id"] as? Int)
-        try await ctl.succeed(["login", "--login", login, "--password", Self.password])
-        return (accountID, userID)
-    }
-
     private func objects(_ json: [String: Any], _ key: String) -> [[String: Any]] { json[key] as? [[String: Any]] ?? [] }
 
     @Test func aDealerAndTwoClientsWalkTheWholeFlow() async throws {
@@ -28,15 +18,13 @@ struct SeedFlowCLITests {
             defer { [dealer, first, second].forEach { $0.cleanUp() } }
 
             // The dealer: signup, the admin gives itself the dealer right, logs in again.
-            let acme = try await signUpAndLogIn(dealer, account: "Acme Service", login: "acme-admin")
-            let rights = try await dealer.succeed(["users", "set-rights", "--user-id", "\(acme.user)", "--right", "admin", "--right", "dealer"])
-            #expect(rights.output.contains("admin,dealer"))
-            try await dealer.succeed(["login", "--login", "acme-admin", "--password", Self.password])
+            let acme = try await dealer.signUpAndLogIn(account: "Acme Service", login: "acme-admin", password: Self.password)
+            try await dealer.becomeDealer(userID: acme.user, login: "acme-admin", password: Self.password)
             let whoami = try await dealer.succeed(["whoami", "--json"])
             #expect((try whoami.json()["session"] as? [String: Any])?["dealer_mode"] as? Bool == true)
 
             // The first client finds the dealer (table) and sends a request (JSON).
-            let romashka = try await signUpAndLogIn(first, account: "Romashka LLC", login: "romashka-admin")
+            let romashka = try await first.signUpAndLogIn(account: "Romashka LLC", login: "romashka-admin", password: Self.password)
             let found = try await first.succeed(["client", "find-dealers", "--name", "Acme"])
             #expect(found.rows.first == ["account_id", "name"])
             #expect(found.rows.dropFirst().contains(["\(acme.account)", "Acme", "Service"]))
@@ -77,7 +65,7 @@ struct SeedFlowCLITests {
             #expect(auditTable.rows.contains { $0.contains("/auth.v1.AuthService/WhoAmI") && $0.contains("acme-admin") })
 
             // The second client asks; the dealer rejects, then blocks it: a new request is refused.
-            _ = try await signUpAndLogIn(second, account: "Vasilek LLC", login: "vasilek-admin")
+            _ = try await second.signUpAndLogIn(account: "Vasilek LLC", login: "vasilek-admin", password: Self.password)
             let secondSubmit = try await second.succeed(["client", "submit", "--dealer-account-id", "\(acme.account)", "--json"])
             let secondRequestID = try #require((try secondSubmit.json()["request"] as? [String: Any])?["id"] as? Int)
             let rejected = try await dealer.succeed(["dealer", "reject", "--request-id", "\(secondRequestID)", "--reason", "not our region"])
