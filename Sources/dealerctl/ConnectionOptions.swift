@@ -3,23 +3,56 @@ import DealerClient
 import DealerProtocol
 import Foundation
 
-/// The options every subcommand shares: where the server is and which session to use.
+/// The options every subcommand shares: where the server is, which session to
+/// use and how to print the answer.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "Server address.")
-    var host = "127.0.0.1"
+    @Option(help: "Server address as host:port (default 127.0.0.1:7420; [::1]:7420 for IPv6).")
+    var server: String?
 
-    @Option(help: "Server port.")
-    var port = 7420
+    @Option(name: .customLong("host"), help: "Server host (the host part of --server).")
+    var hostOption: String?
 
-    @Option(help: "Session token (default: $DEALER_TOKEN).")
+    @Option(name: .customLong("port"), help: "Server port (the port part of --server).")
+    var portOption: Int?
+
+    @Option(help: "Session token (default: $DEALER_TOKEN, else the session `dealerctl login` stored for this server).")
     var token: String?
 
     @Option(help: "Seconds to wait for each call.")
     var timeout = 30
 
-    /// The token from --token, else $DEALER_TOKEN, else empty.
+    @Flag(help: "Print the response as one JSON document with the proto's field names (snake_case).")
+    var json = false
+
+    /// The server's address from --server, else --host and --port.
+    var address: ServerAddress {
+        get throws {
+            guard let server else {
+                return ServerAddress(host: hostOption ?? ServerAddress.defaultHost, port: portOption ?? ServerAddress.defaultPort)
+            }
+            guard hostOption == nil, portOption == nil else {
+                throw ValidationError("give --server or --host/--port, not both")
+            }
+            return try ServerAddress(parsing: server)
+        }
+    }
+
+    var host: String { (try? address)?.host ?? ServerAddress.defaultHost }
+    var port: Int { (try? address)?.port ?? ServerAddress.defaultPort }
+
+    func validate() throws {
+        _ = try address
+        guard timeout > 0 else { throw ValidationError("--timeout must be at least 1 second") }
+    }
+
+    /// Where `login` stores this server's session.
+    var sessionFile: SessionFile { SessionFile(server: (try? address) ?? ServerAddress()) }
+
+    /// The token from --token, else $DEALER_TOKEN, else the stored session, else empty.
     var sessionToken: String {
-        token ?? ProcessInfo.processInfo.environment["DEALER_TOKEN"] ?? ""
+        if let token { return token }
+        if let environment = ProcessInfo.processInfo.environment["DEALER_TOKEN"], !environment.isEmpty { return environment }
+        return sessionFile.read() ?? ""
     }
 
     /// Connects, runs `body`, closes. An `RPCError` is printed as
@@ -39,10 +72,22 @@ struct ConnectionOptions: ParsableArguments {
             throw ExitCode.failure
         }
     }
+
+    /// Runs one call and prints its response: the JSON document with --json,
+    /// else what `human` prints (a table or a record).
+    func show<Response: ProtoMessage>(
+        _ call: (Session) async throws -> Response, human: (Response) -> Void = { printRecord($0) }
+    ) async throws {
+        try await run { session in
+            let response = try await call(session)
+            if json { print(ProtoJSON.document(response)) } else { human(response) }
+        }
+    }
 }
 
-/// One connection plus the token and deadline every call carries.
-struct Session {
+/// One connection plus the token and deadline every call carries; the typed
+/// clients call through it.
+struct Session: DealerCallTransport {
     let connection: DealerConnection
     let token: String
     let timeout: Duration
@@ -50,6 +95,19 @@ struct Session {
     func call<Request, Response>(_ method: RPCMethod<Request, Response>, _ request: Request) async throws -> Response {
         try await connection.call(method, request, token: token, timeout: timeout)
     }
+
+    /// The session's token and deadline unless `options` sets its own.
+    func call<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, options: CallOptions, idempotent: Bool
+    ) async throws -> Response {
+        try await connection.call(method, request, token: options.token ?? token, timeout: options.timeout ?? timeout)
+    }
+
+    var auth: Auth_V1_AuthServiceClient<Session> { .init(self) }
+    var dealer: Dealer_V1_DealerServiceClient<Session> { .init(self) }
+    var client: Client_V1_ClientServiceClient<Session> { .init(self) }
+    var registers: Registers_V1_RegisterServiceClient<Session> { .init(self) }
+    var health: Health_V1_HealthClient<Session> { .init(self) }
 }
 
 /// Options of list commands.

@@ -1,9 +1,10 @@
 import ArgumentParser
 import DealerProtocol
 
-struct HealthCommand: AsyncParsableCommand {
+struct HealthCommand: RPCCommand {
+    static let rpcPath = Health_V1_Health.check.path
     static let configuration = CommandConfiguration(
-        commandName: "health", abstract: "Health/Check: exits 0 when the server (or --service) is serving.")
+        commandName: "health", abstract: "Health/Check: exits 0 when the server (or --service) is serving, else 1.")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -12,11 +13,11 @@ struct HealthCommand: AsyncParsableCommand {
 
     func run() async throws {
         var serving = false
-        try await connection.run { session in
-            let response = try await session.call(Health_V1_Health.check, .init(service: service))
-            print("\(response.status)".replacingOccurrences(of: "SERVING_STATUS_", with: ""))
+        try await connection.show({ (session: Session) -> Health_V1_CheckResponse in
+            let response = try await session.health.check(.init(service: service), options: .anonymous)
             serving = response.status == .serving
-        }
+            return response
+        }) { print("\($0.status)".replacingOccurrences(of: "SERVING_STATUS_", with: "")) }
         if !serving { throw ExitCode.failure }
     }
 }

@@ -68,7 +68,7 @@ struct MigrateAccounts: AsyncParsableCommand {
             }
             rows.append([String(account.line), account.login, accountID == 0 ? "-" : String(accountID), outcome.text])
         }
-        printTable(["line", "login", "account_id", "result"], rows)
+        printTabSeparated(["line", "login", "account_id", "result"], rows)
         print(
             "\(accounts.count) accounts: \(counts.accepted) accepted, \(counts.served) already served by this dealer, "
                 + "\(counts.another) served by another dealer, \(counts.refused) refused")

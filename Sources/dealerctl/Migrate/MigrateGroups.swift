@@ -83,7 +83,7 @@ struct MigrateGroups: AsyncParsableCommand {
             previews[group.id] = try await convert(session, group, dealerAccountID: me.accountID, password: password, dryRun: true)
         }
         print("groups of \(me.accountName) (account \(me.accountID)):")
-        printTable(
+        printTabSeparated(
             ["group_id", "name", "registers", "organizations", "conflicts", "preview"],
             targets.map { target in previewRow(target, previews[target.groupID]) })
         if dryRun {
@@ -132,7 +132,7 @@ struct MigrateGroups: AsyncParsableCommand {
         }
         print("")
         print("report:")
-        printTable(
+        printTabSeparated(
             ["group_id", "name", "account_id", "admin_login", "registers", "orgs_moved", "orgs_copied", "transfer", "result"],
             outcomes)
         print("passwords of the new administrators: \(passwords.path) (mode 0600)")

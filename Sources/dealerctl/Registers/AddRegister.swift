@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct AddRegister: AsyncParsableCommand {
+struct AddRegister: RPCCommand {
+    static let rpcPath = Registers_V1_RegisterService.addRegister.path
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Adds a cash register.")
 
     @OptionGroup var connection: ConnectionOptions
@@ -31,14 +32,11 @@ struct AddRegister: AsyncParsableCommand {
     var address = ""
 
     func run() async throws {
-        try await connection.run { session in
-            let response = try await session.call(
-                Registers_V1_RegisterService.addRegister,
+        try await connection.show({
+            try await $0.registers.addRegister(
                 .init(
                     organizationID: organizationID, groupID: groupID, model: model, serialNumber: serialNumber,
                     registrationNumber: registrationNumber, fiscalDriveNumber: fiscalDriveNumber, name: name, address: address))
-            let register = response.register ?? .init()
-            print("register \(register.model) \(register.serialNumber) (id \(register.id), group \(register.groupID))")
-        }
+        }) { printRows([$0.register ?? .init()], RegistersCommand.columns) }
     }
 }

@@ -1,8 +1,16 @@
 import ArgumentParser
 import DealerProtocol
 
-struct ListRegisters: AsyncParsableCommand {
+struct ListRegisters: RPCCommand {
+    static let rpcPath = Registers_V1_RegisterService.listRegisters.path
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Lists the account's registers, by id.")
+
+    /// `--state active` → the register state filter.
+    enum StateArgument: String, CaseIterable, ExpressibleByArgument {
+        case all, active, removed
+
+        var state: Registers_V1_RegisterState { self == .all ? .unspecified : self == .active ? .active : .removed }
+    }
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var page: PageOptions
@@ -13,21 +21,20 @@ struct ListRegisters: AsyncParsableCommand {
     @Option(help: "Only registers owned by this organization.")
     var organizationID: Int64 = 0
 
+    @Option(help: "Only registers in this state.")
+    var state = StateArgument.all
+
+    @Flag(help: "Only registers in no group.")
+    var withoutGroup = false
+
     func run() async throws {
-        try await connection.run { session in
-            let response = try await session.call(
-                Registers_V1_RegisterService.listRegisters,
-                .init(groupID: groupID, organizationID: organizationID, pageSize: page.pageSize, pageToken: page.pageToken))
-            printTable(
-                ["id", "account", "organization", "group", "model", "serial", "registration", "state", "name"],
-                response.registers.map { register in
-                    [
-                        "\(register.id)", "\(register.accountID)", "\(register.organizationID)", "\(register.groupID)", register.model,
-                        register.serialNumber, register.registrationNumber,
-                        "\(register.state)".replacingOccurrences(of: "REGISTER_STATE_", with: "").lowercased(),
-                        register.name.isEmpty ? "-" : register.name,
-                    ]
-                })
+        try await connection.show({
+            try await $0.registers.listRegisters(
+                .init(
+                    groupID: groupID, organizationID: organizationID, state: state.state, withoutGroup: withoutGroup,
+                    pageSize: page.pageSize, pageToken: page.pageToken))
+        }) { response in
+            printRows(response.registers, RegistersCommand.columns)
             printNextPage(response.nextPageToken)
         }
     }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct RegisterHistory: AsyncParsableCommand {
+struct RegisterHistory: RPCCommand {
+    static let rpcPath = Registers_V1_RegisterService.getRegisterHistory.path
     static let configuration = CommandConfiguration(
         commandName: "history", abstract: "Every change of a register's account, group or organization, oldest first.")
 
@@ -12,10 +13,9 @@ struct RegisterHistory: AsyncParsableCommand {
     var registerID: Int64
 
     func run() async throws {
-        try await connection.run { session in
-            let response = try await session.call(
-                Registers_V1_RegisterService.getRegisterHistory,
-                .init(registerID: registerID, pageSize: page.pageSize, pageToken: page.pageToken))
+        try await connection.show({
+            try await $0.registers.getRegisterHistory(.init(registerID: registerID, pageSize: page.pageSize, pageToken: page.pageToken))
+        }) { response in
             printTable(
                 ["at", "kind", "account", "group", "organization", "user", "transfer"],
                 response.entries.map { entry in

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct SetUserRights: AsyncParsableCommand {
+struct SetUserRights: RPCCommand {
+    static let rpcPath = Auth_V1_AuthService.setUserRights.path
     static let configuration = CommandConfiguration(
         commandName: "set-rights",
         abstract: "Replaces a user's rights and ends its sessions (they apply from its next login).")
@@ -15,9 +16,9 @@ struct SetUserRights: AsyncParsableCommand {
     var rights: [RightArgument] = []
 
     func run() async throws {
-        try await connection.run { session in
-            let response = try await session.call(
-                Auth_V1_AuthService.setUserRights, .init(userID: userID, rights: rights.map(\.right)))
+        try await connection.show({
+            try await $0.auth.setUserRights(.init(userID: userID, rights: rights.map(\.right)))
+        }) { response in
             let user = response.user ?? .init()
             print("user \(user.login) (id \(user.id)): \(formatRights(user.rights)); \(response.revokedSessions) session(s) ended")
         }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct DeleteUser: AsyncParsableCommand {
+struct DeleteUser: RPCCommand {
+    static let rpcPath = Auth_V1_AuthService.deleteUser.path
     static let configuration = CommandConfiguration(
         commandName: "delete", abstract: "Disables a user and ends its sessions.")
 
@@ -11,9 +12,6 @@ struct DeleteUser: AsyncParsableCommand {
     var userID: Int64
 
     func run() async throws {
-        try await connection.run { session in
-            _ = try await session.call(Auth_V1_AuthService.deleteUser, .init(userID: userID))
-            print("user \(userID) deleted")
-        }
+        try await connection.show({ try await $0.auth.deleteUser(.init(userID: userID)) }) { _ in print("user \(userID) deleted") }
     }
 }

@@ -6,7 +6,8 @@ struct RequestsCommand: AsyncParsableCommand {
         commandName: "requests", abstract: "Service requests addressed to this dealer (dealer mode).",
         subcommands: [List.self])
 
-    struct List: AsyncParsableCommand {
+    struct List: RPCCommand {
+        static let rpcPath = Dealer_V1_DealerService.listIncomingRequests.path
         static let configuration = CommandConfiguration(abstract: "Lists incoming requests, newest first.")
 
         @OptionGroup var connection: ConnectionOptions
@@ -16,12 +17,10 @@ struct RequestsCommand: AsyncParsableCommand {
         var status = StatusArgument.all
 
         func run() async throws {
-            try await connection.run { session in
-                let response = try await session.call(
-                    Dealer_V1_DealerService.listIncomingRequests,
+            try await connection.show({
+                try await $0.dealer.listIncomingRequests(
                     .init(statusFilter: status.status, pageSize: page.pageSize, pageToken: page.pageToken))
-                printRequests(response.requests, nextPageToken: response.nextPageToken)
-            }
+            }) { printRequests($0.requests, nextPageToken: $0.nextPageToken) }
         }
     }
 }

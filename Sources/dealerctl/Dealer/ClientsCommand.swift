@@ -6,19 +6,18 @@ struct ClientsCommand: AsyncParsableCommand {
         commandName: "clients", abstract: "The accounts this dealer serves (dealer mode).",
         subcommands: [List.self])
 
-    struct List: AsyncParsableCommand {
+    struct List: RPCCommand {
+        static let rpcPath = Dealer_V1_DealerService.listClients.path
         static let configuration = CommandConfiguration(abstract: "Lists the served accounts.")
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var page: PageOptions
 
         func run() async throws {
-            try await connection.run { session in
-                let response = try await session.call(
-                    Dealer_V1_DealerService.listClients, .init(pageSize: page.pageSize, pageToken: page.pageToken))
-                printTable(
-                    ["account_id", "name", "served_since"],
-                    response.clients.map { ["\($0.accountID)", $0.name, formatTime($0.servedSinceMs)] })
+            try await connection.show({
+                try await $0.dealer.listClients(.init(pageSize: page.pageSize, pageToken: page.pageToken))
+            }) { response in
+                printRows(response.clients, ["account_id", "name", "served_since_ms"])
                 printNextPage(response.nextPageToken)
             }
         }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct CreateUser: AsyncParsableCommand {
+struct CreateUser: RPCCommand {
+    static let rpcPath = Auth_V1_AuthService.createUser.path
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Adds a user to the account.")
 
     @OptionGroup var connection: ConnectionOptions
@@ -17,9 +18,9 @@ struct CreateUser: AsyncParsableCommand {
 
     func run() async throws {
         let password = try resolvePassword(password)
-        try await connection.run { session in
-            let response = try await session.call(
-                Auth_V1_AuthService.createUser, .init(login: login, password: password, rights: rights.map(\.right)))
+        try await connection.show({
+            try await $0.auth.createUser(.init(login: login, password: password, rights: rights.map(\.right)))
+        }) { response in
             let user = response.user ?? .init()
             print("user \(user.login) (id \(user.id), \(formatRights(user.rights)))")
         }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DealerProtocol
 
-struct SignUpCommand: AsyncParsableCommand {
+struct SignUpCommand: RPCCommand {
+    static let rpcPath = Auth_V1_AuthService.signUp.path
     static let configuration = CommandConfiguration(
         commandName: "signup", abstract: "Creates an enterprise account and its first user (an administrator).")
 
@@ -18,9 +19,9 @@ struct SignUpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let password = try resolvePassword(password)
-        try await connection.run { session in
-            let response = try await session.call(
-                Auth_V1_AuthService.signUp, .init(accountName: accountName, login: login, password: password))
+        try await connection.show({
+            try await $0.auth.signUp(.init(accountName: accountName, login: login, password: password), options: .anonymous)
+        }) { response in
             let account = response.account ?? .init()
             let user = response.user ?? .init()
             print("account \(account.name) (id \(account.id)), user \(user.login) (id \(user.id), \(formatRights(user.rights)))")
