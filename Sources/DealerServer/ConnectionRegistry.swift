@@ -54,6 +54,11 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
+    /// Connections holding a slot now.
+    var count: Int {
+        state.withLock { $0.entries.count }
+    }
+
     var open: [any Channel] {
         state.withLock { $0.entries.values.map(\.channel) }
     }

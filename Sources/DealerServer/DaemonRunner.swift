@@ -15,6 +15,9 @@ public enum DaemonRunner {
         }
         let logger = Logger(label: "dealerd")
         let store = try DealerStore(configuration: options.store, logger: Logger(label: "dealerd.store"))
+        if let metrics = options.server.metrics {
+            store.observeCommits { writes, nanoseconds in metrics.recordCommit(writes: writes, nanoseconds: nanoseconds) }
+        }
         let environment = ServiceEnvironment(store: store, configuration: options.services)
         let servingState = ServingState()
         let methods = ServiceAssembly.methodTable(servingState: servingState, environment: environment)

@@ -19,6 +19,8 @@ public final class RPCServer: Service, Sendable {
     private let connections: ConnectionRegistry
     private let servingState: ServingState?
     private let logger: Logger
+    /// The HTTP metrics endpoint (`ServerConfiguration.metricsPort`), if any.
+    private let metricsEndpoint: MetricsEndpoint?
     /// Where shutdown is; callers of `shutdown()` after the first wait here
     /// until it is done. Plain state, not a promise, so dropping a server that
     /// was never shut down leaks nothing and trips no debug check.
@@ -32,8 +34,9 @@ public final class RPCServer: Service, Sendable {
 
     private init(
         core: ServerCore, serverChannel: any Channel, connections: ConnectionRegistry, servingState: ServingState?,
-        logger: Logger
+        logger: Logger, metricsEndpoint: MetricsEndpoint?
     ) {
+        self.metricsEndpoint = metricsEndpoint
         self.core = core
         self.connections = connections
         self.serverChannel = serverChannel
@@ -48,7 +51,10 @@ public final class RPCServer: Service, Sendable {
         let neverShutDown = shutdownState.withLock { state in
             if case .running = state { true } else { false }
         }
-        if neverShutDown { serverChannel.close(promise: nil) }
+        if neverShutDown {
+            serverChannel.close(promise: nil)
+            metricsEndpoint?.closeWithoutWaiting()
+        }
     }
 
     /// Binds and starts accepting connections.
@@ -89,12 +95,30 @@ public final class RPCServer: Service, Sendable {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
+        var metricsEndpoint: MetricsEndpoint?
+        if let metrics = configuration.metrics, let metricsPort = configuration.metricsPort {
+            do {
+                metricsEndpoint = try await MetricsEndpoint.start(
+                    host: configuration.host, port: metricsPort, metrics: metrics,
+                    beforeScrape: { metrics.updateGauges(openConnections: connections.count, execution: core.executionStatistics) },
+                    eventLoopGroup: eventLoopGroup)
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+        }
         let server = RPCServer(
             core: core, serverChannel: channel, connections: connections, servingState: servingState,
-            logger: logger)
+            logger: logger, metricsEndpoint: metricsEndpoint)
         logger.info("listening on \(server.localAddress.ipAddress ?? configuration.host):\(server.localAddress.port ?? 0)")
+        if let address = metricsEndpoint?.localAddress {
+            logger.info("metrics on http://\(address.ipAddress ?? configuration.host):\(address.port ?? 0)/metrics")
+        }
         return server
     }
+
+    /// The address of the HTTP metrics endpoint (`GET /metrics`), when it is served.
+    public var metricsAddress: SocketAddress? { metricsEndpoint?.localAddress }
 
     /// The counters of the storage and hashing lanes, for monitoring and tests.
     public var executionStatistics: ExecutionStatistics { core.executionStatistics }
@@ -132,6 +156,7 @@ public final class RPCServer: Service, Sendable {
         }
         try? await closed.get()
         timeout.cancel()
+        await metricsEndpoint?.close()
         core.beginShutdown()
         logger.info("shut down")
         let waiters = shutdownState.withLock { state -> [CheckedContinuation<Void, Never>] in

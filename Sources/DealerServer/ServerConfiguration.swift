@@ -46,6 +46,12 @@ public struct ServerConfiguration: Sendable {
     /// Calls one connection may have in the hashing lane at once (waiting or
     /// running); more are answered `BUSY`.
     public var maxHashingQueuePerConnection: Int = 8
+    /// Prometheus metrics of the server (calls, latency, connections, lanes);
+    /// nil (the default) records none.
+    public var metrics: ServerMetrics? = nil
+    /// Port of the HTTP metrics endpoint (`GET /metrics` on `host`, needs
+    /// `metrics`); nil (the default) serves none, 0 picks a free one.
+    public var metricsPort: Int? = nil
 
     public init() {}
 }

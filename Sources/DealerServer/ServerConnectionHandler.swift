@@ -36,6 +36,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private let core: ServerCore
+    /// The server's metrics (`ServerConfiguration.metrics`); nil records nothing.
+    private let metrics: ServerMetrics?
     private var logger: Logger
     private var state = State.awaitingHello
     /// Calls holding an in-flight slot, by serial: queued in or running on a
@@ -75,6 +77,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     init(core: ServerCore, logger: Logger) {
         self.core = core
+        self.metrics = core.configuration.metrics
         self.logger = logger
     }
 
@@ -383,6 +386,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         let request: Rpc_V1_Request
         /// From `timeout_ms`, counted from when the Request was read.
         let deadline: NIODeadline?
+        /// When the Request was read (uptime nanoseconds), for the latency metric; 0 without metrics.
+        let receivedAt: UInt64
         var timer: Scheduled<Void>?
         var lane: BlockingExecutor?
         var ticket: BlockingExecutor.Ticket?
@@ -394,11 +399,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func receiveRequest(_ request: Rpc_V1_Request, context: ChannelHandlerContext) {
+        metrics?.requestReceived()
+        let receivedAt = metrics == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         guard state == .active else {
-            writeResponse(callID: request.callID, result: .failure(CallErrors.shuttingDown), method: request.method, context: context)
+            writeResponse(
+                callID: request.callID, result: .failure(CallErrors.shuttingDown), method: request.method,
+                receivedAt: receivedAt, context: context)
             return
         }
         guard unanswered[request.callID] == nil else {
+            metrics?.callsDropped(1)
             goAwayAndClose(
                 context, RPCError(.invalidArgument, .duplicateCallID, "call id \(request.callID) is already in flight"))
             return
@@ -411,12 +421,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             let callContext = CallContext(
                 callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger)
             let result = Result { try handler.invoke(payload: request.payload, context: callContext) }
-            writeResponse(callID: request.callID, result: result, method: request.method, context: context)
+            writeResponse(callID: request.callID, result: result, method: request.method, receivedAt: receivedAt, context: context)
             return
         }
         lastSerial += 1
         let deadline = request.timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(request.timeoutMs)) : nil
-        var call = Call(serial: lastSerial, request: request, deadline: deadline)
+        var call = Call(serial: lastSerial, request: request, deadline: deadline, receivedAt: receivedAt)
         if inFlight.count >= core.configuration.maxInFlightCalls {
             unanswered[request.callID] = call.serial
             call.registered = true
@@ -542,7 +552,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func answer(_ call: Call, _ result: Result<[UInt8], any Error>, context: ChannelHandlerContext) {
         call.timer?.cancel()
         if call.registered { unanswered.removeValue(forKey: call.request.callID) }
-        writeResponse(callID: call.request.callID, result: result, method: call.request.method, context: context)
+        writeResponse(
+            callID: call.request.callID, result: result, method: call.request.method, receivedAt: call.receivedAt,
+            context: context)
     }
 
     private func refuseBusy(_ call: Call, _ error: RPCError, context: ChannelHandlerContext) {
@@ -575,6 +587,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             if let lane = call.lane, let ticket = call.ticket { _ = lane.cancel(ticket) }
         }
         for call in waiting { call.timer?.cancel() }
+        metrics?.callsDropped(unanswered.count)
         inFlight.removeAll()
         waiting.removeAll()
         unanswered.removeAll()
@@ -585,15 +598,25 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     // MARK: Writing
 
     private func writeResponse(
-        callID: UInt64, result: Result<[UInt8], any Error>, method: String, context: ChannelHandlerContext
+        callID: UInt64, result: Result<[UInt8], any Error>, method: String, receivedAt: UInt64,
+        context: ChannelHandlerContext
     ) {
         let frame: Rpc_V1_Frame
+        let code: Rpc_V1_StatusCode
         switch result {
         case .success(let payload):
             frame = .response(callID: callID, payload: payload)
+            code = .ok
         case .failure(let error):
             let status = ErrorStatus.status(for: error, callID: callID, method: method, logger: logger)
             frame = .response(callID: callID, status: status)
+            code = status.code
+        }
+        if let metrics {
+            let served = core.methods.handler(for: method) != nil || core.methods.declaredPaths.contains(method)
+            metrics.callAnswered(
+                method: served ? method : ServerMetrics.unknownMethodLabel, code: code,
+                nanoseconds: NIODeadline.now().uptimeNanoseconds &- receivedAt)
         }
         write(frame, context: context)
     }

@@ -47,6 +47,13 @@ public final class DealerStore: Sendable {
         ])
     }
 
+    /// Calls `observer` after every committed group-commit transaction with its
+    /// number of writes and its time from BEGIN to COMMIT (metrics); replaces
+    /// the previous observer. It runs on the writer's thread: keep it cheap.
+    public func observeCommits(_ observer: @escaping @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void) {
+        writes.commitObserver.withLock { $0 = observer }
+    }
+
     /// Opens and configures the writer connection, checks the file and migrates it.
     private static func openWriter(_ configuration: DealerStoreConfiguration, logger: Logger) throws -> SQLiteConnection {
         let path = configuration.path

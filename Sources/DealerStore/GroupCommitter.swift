@@ -51,6 +51,9 @@ final class GroupCommitter: Sendable {
     private let logger: Logger
     /// Updated after every group: the storage failure it met, or healthy after a clean commit.
     let health: StoreHealth
+    /// Told about every committed group: its writes and nanoseconds from BEGIN
+    /// to COMMIT (`DealerStore.observeCommits`, for metrics).
+    let commitObserver = Mutex<(@Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void)?>(nil)
     /// Most writes in one transaction; the rest wait for the next group.
     private static let maxGroupSize = 64
 
@@ -124,6 +127,7 @@ final class GroupCommitter: Sendable {
 
     private func commit(_ group: [Job], _ db: SQLiteConnection) {
         health.groupStarted()
+        let started = DispatchTime.now().uptimeNanoseconds
         defer {
             health.groupEnded()
             for job in group { job.finish() }
@@ -171,6 +175,9 @@ final class GroupCommitter: Sendable {
         do {
             try db.execute("COMMIT")
             health.record(storageProblem)
+            if let observer = commitObserver.withLock({ $0 }) {
+                observer(group.count, DispatchTime.now().uptimeNanoseconds - started)
+            }
         } catch {
             abort(group, db, error)
         }

@@ -59,8 +59,12 @@ public struct TestServer: Sendable {
         let servingState = ServingState()
         var methods = ServiceAssembly.methodTable(servingState: servingState, environment: environment)
         if let gates { TestMethods.register(into: &methods, gates: gates) }
+        let serverConfiguration = configuration(configure)
+        if let metrics = serverConfiguration.metrics {
+            store.observeCommits { writes, nanoseconds in metrics.recordCommit(writes: writes, nanoseconds: nanoseconds) }
+        }
         let server = try await RPCServer.start(
-            configuration: configuration(configure),
+            configuration: serverConfiguration,
             methods: methods,
             servingState: servingState,
             logger: logger ?? quietLogger())

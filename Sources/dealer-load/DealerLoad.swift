@@ -5,7 +5,7 @@ import ArgumentParser
 struct DealerLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dealer-load",
-        abstract: "Load client, raw echo server and codec micro-benchmark for dealerd.",
-        subcommands: [RunCommand.self, EchoServerCommand.self, CodecCommand.self, CrashTestCommand.self, StorageBenchCommand.self, ClientCoreCommand.self, DealerLatencyCommand.self, MigrationBenchCommand.self]
+        abstract: "Load client and scenarios, raw echo server and codec micro-benchmark for dealerd.",
+        subcommands: [RunCommand.self, EchoServerCommand.self, CodecCommand.self, CrashTestCommand.self, StorageBenchCommand.self, ClientCoreCommand.self, DealerLatencyCommand.self, MigrationBenchCommand.self, ScenarioCommand.self]
     )
 }

@@ -3,6 +3,8 @@ import DealerServer
 import DealerServices
 import DealerStore
 import Logging
+import Metrics
+import Prometheus
 
 /// `dealerd`: the dealer mechanism server.
 @main
@@ -80,6 +82,9 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Seconds a frame may take to arrive once its first byte has (RECEIVE_TIMEOUT).")
     var frameReceiveTimeout = 10
 
+    @Option(help: "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (0 picks a free port; off unless given).")
+    var metricsPort: Int?
+
     func validate() throws {
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
         guard PasswordHasher.Cost(rawValue: passwordCost) != nil else {
@@ -100,6 +105,9 @@ struct DealerDaemon: AsyncParsableCommand {
         }
         guard maxConnections > 0, maxConnectionsPerPeer > 0, frameReceiveTimeout > 0 else {
             throw ValidationError("--max-connections, --max-connections-per-peer and --frame-receive-timeout must be positive")
+        }
+        if let metricsPort, !(0...65_535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be 0...65535")
         }
     }
 
@@ -127,6 +135,14 @@ struct DealerDaemon: AsyncParsableCommand {
         options.server.maxConnections = maxConnections
         options.server.maxConnectionsPerPeer = maxConnectionsPerPeer
         options.server.frameReceiveTimeout = .seconds(Int64(frameReceiveTimeout))
+        if let metricsPort {
+            // The one place the metrics backend is bootstrapped: swift-metrics
+            // users in the process report into the registry the endpoint serves.
+            let metrics = ServerMetrics()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+            options.server.metrics = metrics
+            options.server.metricsPort = metricsPort
+        }
         try await DaemonRunner.run(options)
     }
 }

@@ -40,6 +40,23 @@ struct GroupCommitterTests {
         #expect(try reopened.invariantViolations().isEmpty)
     }
 
+    @Test("the commit observer sees every committed write once, in groups of 1...64")
+    func commitObserverCountsCommittedWrites() throws {
+        let database = try TestDatabase()
+        let store = database.store
+        let observed = Mutex<(writes: Int, groups: Int, largest: Int)>((0, 0, 0))
+        store.observeCommits { writes, _ in
+            observed.withLock { $0 = ($0.writes + writes, $0.groups + 1, max($0.largest, writes)) }
+        }
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            _ = try? store.write { db in try db.insertAccount(name: "observed-\(index)", servedBy: nil, now: TestDatabase.t0) }
+        }
+        let result = observed.withLock { $0 }
+        #expect(result.writes == 40)
+        #expect(result.groups >= 1 && result.groups <= 40)
+        #expect(result.largest >= 1 && result.largest <= 64)
+    }
+
     @Test("a write that fails is rolled back alone; the others in its group commit")
     func failedWriteRollsBackAlone() throws {
         let database = try TestDatabase()
