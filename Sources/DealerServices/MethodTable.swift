@@ -62,33 +62,34 @@ public struct MethodHandler: Sendable {
         self.path = method.path
         self.execution = execution
         self.body = { payload, context in
-            // Never nil: `handler` always has a response.
-            try Self.run(payload, context) { (request: Request) -> Response? in try handler(request, context) }!
+            let request: Request = try Self.decode(payload)
+            return try Self.answering(context) { try handler(request, context).serializedBytes() }
         }
         if let memoryHandler {
             self.memoryBody = { payload, context in
-                try Self.run(payload, context) { (request: Request) -> Response? in try memoryHandler(request, context) }
+                let request: Request = try Self.decode(payload)
+                return try Self.answering(context) { try memoryHandler(request, context)?.serializedBytes() }
             }
         } else {
             self.memoryBody = nil
         }
     }
 
-    /// Decodes the request, runs `handler`, encodes its response (if any),
-    /// mapping decoding and store errors to their `RPCError`.
-    private static func run<Request: ProtoMessage, Response: ProtoMessage>(
-        _ payload: [UInt8], _ context: CallContext, _ handler: (Request) throws -> Response?
-    ) throws -> [UInt8]? {
-        let request: Request
+    /// The request in `payload`, or INVALID_ARGUMENT (`INVALID_STRING`, `BAD_PAYLOAD`).
+    private static func decode<Request: ProtoMessage>(_ payload: [UInt8]) throws -> Request {
         do {
-            request = try Request(serializedBytes: payload)
+            return try Request(serializedBytes: payload)
         } catch where error.kind == .invalidString {
             throw RPCError(.invalidArgument, .invalidString, error.message)
         } catch {
             throw RPCError(.invalidArgument, .badPayload, "payload is not a valid \(Request.protoMessageName): \(error)")
         }
+    }
+
+    /// Runs a handler, turning a store error into its `RPCError` (a storage failure is logged).
+    private static func answering<T>(_ context: CallContext, _ work: () throws -> T) throws -> T {
         do {
-            return try handler(request)?.serializedBytes()
+            return try work()
         } catch let error as RPCError {
             throw error
         } catch {
