@@ -38,23 +38,28 @@ struct SessionCacheRevocationTests {
         }
     }
 
-    @Test("Logout")
-    func logout() async throws {
+    /// A server, a connection and a signed-up account ("anna", admin, logged in).
+    private func withAccount(_ body: (TestServer, DealerConnection, TestAccount) async throws -> Void) async throws {
         try await withServicesTestServer { server in
             let net = try await server.connect()
             let account = try await net.signUpAndLogin(name: "A", login: "anna")
+            try await body(server, net, account)
+            await net.close()
+        }
+    }
+
+    @Test("Logout")
+    func logout() async throws {
+        try await withAccount { server, net, account in
             try await cached(server, net, account.token)
             _ = try await net.call(Auth.logout, .init(), token: account.token)
             try await expectRefused(net, account.token)
-            await net.close()
         }
     }
 
     @Test("SetUserRights revokes the user's cached sessions; the new rights are seen at the next login")
     func rightsChange() async throws {
-        try await withServicesTestServer { server in
-            let net = try await server.connect()
-            let admin = try await net.signUpAndLogin(name: "A", login: "anna")
+        try await withAccount { server, net, admin in
             let bob = try await Workflow.plainUser(net, in: admin, login: "bob")
             #expect(try await cached(server, net, bob).rights == [])
             let bobID = try #require(try await net.call(Auth.whoAmI, .init(), token: bob).session?.userID)
@@ -64,15 +69,12 @@ struct SessionCacheRevocationTests {
             #expect(try await cached(server, net, again).rights == [.admin])
             // The admin's own session, cached and untouched by the change, still answers.
             #expect(try await cached(server, net, admin.token).login == "anna")
-            await net.close()
         }
     }
 
     @Test("ChangePassword revokes the other cached sessions and keeps the caller's")
     func passwordChange() async throws {
-        try await withServicesTestServer { server in
-            let net = try await server.connect()
-            let account = try await net.signUpAndLogin(name: "A", login: "anna")
+        try await withAccount { server, net, account in
             let other = try await net.login("anna", account.password)
             try await cached(server, net, account.token)
             try await cached(server, net, other)
@@ -81,20 +83,16 @@ struct SessionCacheRevocationTests {
                 token: account.token)
             try await expectRefused(net, other)
             #expect(try await cached(server, net, account.token).login == "anna")
-            await net.close()
         }
     }
 
     @Test("DeleteUser")
     func userDeletion() async throws {
-        try await withServicesTestServer { server in
-            let net = try await server.connect()
-            let admin = try await net.signUpAndLogin(name: "A", login: "anna")
+        try await withAccount { server, net, admin in
             let bob = try await Workflow.plainUser(net, in: admin, login: "bob")
             let bobID = try await cached(server, net, bob).userID
             _ = try await net.call(Auth.deleteUser, .init(userID: bobID), token: admin.token)
             try await expectRefused(net, bob)
-            await net.close()
         }
     }
 
