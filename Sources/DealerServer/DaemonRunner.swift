@@ -19,6 +19,14 @@ public enum DaemonRunner {
             store.observeCommits { writes, nanoseconds in metrics.recordCommit(writes: writes, nanoseconds: nanoseconds) }
         }
         let environment = ServiceEnvironment(store: store, configuration: options.services)
+        if let metrics = options.server.metrics {
+            let cache = environment.sessionCache
+            metrics.reportSessionCacheHitRatio {
+                let statistics = cache.statistics
+                let lookups = statistics.hits + statistics.misses
+                return lookups == 0 ? nil : Double(statistics.hits) / Double(lookups)
+            }
+        }
         let servingState = ServingState()
         let methods = ServiceAssembly.methodTable(servingState: servingState, environment: environment)
         let server = try await RPCServer.start(

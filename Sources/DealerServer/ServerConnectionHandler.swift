@@ -20,8 +20,9 @@ struct DrainConnectionEvent: Sendable {}
 /// wait in `pendingFrames`.
 ///
 /// Runs entirely on the connection's event loop. Handlers marked
-/// `.eventLoop` are answered inline; the others go to their lane (storage or
-/// hashing `BlockingExecutor`) and come back to this loop.
+/// `.eventLoop` are answered inline, and so are those with a from-memory path
+/// when it can answer (WhoAmI on a cached session); the others go to their
+/// lane (storage or hashing `BlockingExecutor`) and come back to this loop.
 final class ServerConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -415,12 +416,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         lastAcceptedCallID = max(lastAcceptedCallID, request.callID)
         if inFlight.count < core.configuration.maxInFlightCalls, let handler = core.methods.handler(for: request.method),
-            handler.execution == .eventLoop
+            handler.answersInline,
+            let result = handler.invokeInline(
+                payload: request.payload,
+                context: CallContext(
+                    callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger))
         {
             // Answered from memory, at once: no slot, deadline or bookkeeping needed.
-            let callContext = CallContext(
-                callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger)
-            let result = Result { try handler.invoke(payload: request.payload, context: callContext) }
+            // A from-memory handler that cannot answer (nil) goes to its lane below.
             writeResponse(callID: request.callID, result: result, method: request.method, receivedAt: receivedAt, context: context)
             return
         }

@@ -49,33 +49,54 @@ public struct MethodHandler: Sendable {
     public let path: String
     public let execution: HandlerExecution
     private let body: @Sendable ([UInt8], CallContext) throws -> [UInt8]
+    /// For a handler that can often answer from memory: tries that, nil when
+    /// the call needs its lane after all.
+    private let memoryBody: (@Sendable ([UInt8], CallContext) throws -> [UInt8]?)?
 
     init<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         execution: HandlerExecution,
+        fromMemory memoryHandler: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
         _ handler: @escaping @Sendable (Request, CallContext) throws -> Response
     ) {
         self.path = method.path
         self.execution = execution
         self.body = { payload, context in
-            let request: Request
-            do {
-                request = try Request(serializedBytes: payload)
-            } catch let error as ProtoDecodingError where error.kind == .invalidString {
-                throw RPCError(.invalidArgument, .invalidString, error.message)
-            } catch {
-                throw RPCError(.invalidArgument, .badPayload, "payload is not a valid \(Request.protoMessageName): \(error)")
+            let request: Request = try Self.decode(payload)
+            return try Self.answering(context) { try handler(request, context).serializedBytes() }
+        }
+        if let memoryHandler {
+            self.memoryBody = { payload, context in
+                let request: Request = try Self.decode(payload)
+                return try Self.answering(context) { try memoryHandler(request, context)?.serializedBytes() }
             }
-            do {
-                return try handler(request, context).serializedBytes()
-            } catch let error as RPCError {
-                throw error
-            } catch {
-                if let storeError = error as? StoreError, storeError.isStorageFailure {
-                    context.logger.error("storage failure", metadata: ["error": "\(storeError)"])
-                }
-                throw RPCError.answering(error) ?? error
+        } else {
+            self.memoryBody = nil
+        }
+    }
+
+    /// The request in `payload`, or INVALID_ARGUMENT (`INVALID_STRING`, `BAD_PAYLOAD`).
+    private static func decode<Request: ProtoMessage>(_ payload: [UInt8]) throws -> Request {
+        do {
+            return try Request(serializedBytes: payload)
+        } catch where error.kind == .invalidString {
+            throw RPCError(.invalidArgument, .invalidString, error.message)
+        } catch {
+            throw RPCError(.invalidArgument, .badPayload, "payload is not a valid \(Request.protoMessageName): \(error)")
+        }
+    }
+
+    /// Runs a handler, turning a store error into its `RPCError` (a storage failure is logged).
+    private static func answering<T>(_ context: CallContext, _ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            if let storeError = error as? StoreError, storeError.isStorageFailure {
+                context.logger.error("storage failure", metadata: ["error": "\(storeError)"])
             }
+            throw RPCError.answering(error) ?? error
         }
     }
 
@@ -84,6 +105,24 @@ public struct MethodHandler: Sendable {
     /// is an internal error that the server logs and answers as INTERNAL.
     public func invoke(payload: [UInt8], context: CallContext) throws -> [UInt8] {
         try body(payload, context)
+    }
+
+    /// Whether `invokeInline` may answer the call on the event loop: an
+    /// `.eventLoop` handler, or one that can often answer from memory.
+    public var answersInline: Bool { execution == .eventLoop || memoryBody != nil }
+
+    /// Answers the call on the event loop, never blocking: always for an
+    /// `.eventLoop` handler; for a handler registered with a from-memory path,
+    /// when that path can answer (a cached session); nil when the call must go
+    /// to its lane (`invoke` there).
+    public func invokeInline(payload: [UInt8], context: CallContext) -> Result<[UInt8], any Error>? {
+        if execution == .eventLoop { return Result { try invoke(payload: payload, context: context) } }
+        guard let memoryBody else { return nil }
+        do {
+            return try memoryBody(payload, context).map { .success($0) }
+        } catch {
+            return .failure(error)
+        }
     }
 }
 
@@ -99,14 +138,17 @@ public struct MethodTable: Sendable {
 
     public init() {}
 
-    /// Serves `method` with `handler`.
+    /// Serves `method` with `handler`. With `fromMemory`, the server first
+    /// tries that on the event loop (it must never block), and runs `handler`
+    /// on the `execution` lane only when it returns nil.
     public mutating func register<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         execution: HandlerExecution = .blocking,
+        fromMemory: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
         _ handler: @escaping @Sendable (Request, CallContext) throws -> Response
     ) {
         precondition(handlers[method.path] == nil, "\(method.path) registered twice")
-        handlers[method.path] = MethodHandler(method, execution: execution, handler)
+        handlers[method.path] = MethodHandler(method, execution: execution, fromMemory: fromMemory, handler)
         declaredPaths.insert(method.path)
     }
 

@@ -75,6 +75,15 @@ public final class DealerStore: Sendable {
 
     // MARK: Transactions
 
+    /// Calls `observer` with the `sessions`, `users` and `accounts` rows every
+    /// committed write transaction updated or deleted (triggers included), on
+    /// the committing thread before any write of it returns. For caches of
+    /// sessions: invalidating there means no acknowledged change is missed.
+    /// `observer` must be quick and must not call the store.
+    public func observeIdentityChanges(_ observer: @escaping @Sendable (IdentityRowChanges) -> Void) {
+        writes.observeIdentityChanges(observer)
+    }
+
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the writer connection,
     /// group-committed with concurrent writes (each in its own savepoint, see
     /// `GroupCommitter`): it returns once durable, and if it throws, its changes

@@ -48,6 +48,9 @@ final class GroupCommitter: Sendable {
 
     private let writer: Mutex<SQLiteConnection>
     private let queue = Mutex(Queue())
+    /// Told, after each COMMIT and before any write of the group is answered,
+    /// which identity rows the group changed (see `observeIdentityChanges`).
+    private let identityObservers = Mutex<[@Sendable (IdentityRowChanges) -> Void]>([])
     private let logger: Logger
     /// Updated after every group: the storage failure it met, or healthy after a clean commit.
     let health: StoreHealth
@@ -58,9 +61,18 @@ final class GroupCommitter: Sendable {
     private static let maxGroupSize = 64
 
     init(writer: sending SQLiteConnection, health: StoreHealth, logger: Logger) {
+        writer.recordIdentityChanges()
         self.writer = Mutex(writer)
         self.health = health
         self.logger = logger
+    }
+
+    /// Calls `observer` after every COMMIT that updated or deleted rows of
+    /// `sessions`, `users` or `accounts`, on the committing thread, before any
+    /// write of that group returns: an acknowledged write has been observed.
+    /// It must be quick and must not use the store.
+    func observeIdentityChanges(_ observer: @escaping @Sendable (IdentityRowChanges) -> Void) {
+        identityObservers.withLock { $0.append(observer) }
     }
 
     /// Runs `body` on the writer connection between group commits (no transaction
@@ -180,7 +192,17 @@ final class GroupCommitter: Sendable {
             }
         } catch {
             abort(group, db, error)
+            return
         }
+        publishIdentityChanges(db)
+    }
+
+    /// Hands the identity rows the group touched to the observers. Also after
+    /// a rollback (an invalidation too many costs a cache miss, never a stale read).
+    private func publishIdentityChanges(_ db: SQLiteConnection) {
+        let changes = db.takeIdentityChanges()
+        guard !changes.isEmpty else { return }
+        for observer in identityObservers.withLock({ $0 }) { observer(changes) }
     }
 
     /// Rolls the group back and fails every write in it.
@@ -191,6 +213,7 @@ final class GroupCommitter: Sendable {
                 logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])
             }
         }
+        publishIdentityChanges(db)
         logger.error("group commit failed", metadata: ["writes": "\(group.count)", "error": "\(error)"])
         for job in group { job.failAll(error) }
     }

@@ -67,6 +67,9 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Minutes a dealer's LoginToClient session lives.")
     var impersonationMinutes = 60
 
+    @Option(help: "Sessions kept in memory so authenticated calls need no database read (0 = no cache).")
+    var sessionCacheSize = 100_000
+
     @Option(help: "Days after which a pending service request expires.")
     var requestLifetimeDays = 30
 
@@ -130,6 +133,7 @@ struct DealerDaemon: AsyncParsableCommand {
         options.services.sessionIdleTimeoutMs = Int64(sessionIdleMinutes) * 60_000
         options.services.sessionLifetimeMs = Int64(sessionLifetimeHours) * 3_600_000
         options.services.impersonationLifetimeMs = Int64(impersonationMinutes) * 60_000
+        options.services.sessionCacheCapacity = max(0, sessionCacheSize)
         options.services.requestLifetimeMs = Int64(requestLifetimeDays) * 86_400_000
         options.logLevel = Logger.Level(rawValue: logLevel)!
         options.server.maxConnections = maxConnections

@@ -20,7 +20,7 @@ public struct AuthService: Sendable {
             _ = try store.revokeSession(id: principal.sessionID, now: environment.now, audit: principal.audit(context.method))
             return Auth_V1_LogoutResponse()
         }
-        table.registerAuthenticated(Auth.whoAmI, .read, in: environment) { _, principal, _ in
+        table.registerSessionRead(Auth.whoAmI, in: environment) { _, principal, _ in
             Auth_V1_WhoAmIResponse(session: Common_V1_SessionInfo(principal))
         }
         table.registerAuthenticated(Auth.changePassword, .write, in: environment, execution: .hashing) { request, principal, context in

@@ -21,6 +21,9 @@ public final class ServiceEnvironment: Sendable {
     }
 
     var now: Int64 { clock.nowMilliseconds() }
+
+    /// The sessions the authenticator keeps in memory (its counters give the hit ratio).
+    public var sessionCache: SessionCache { authenticator.cache }
 }
 
 /// Whether a method changes state: writes record their own audit event in
@@ -41,9 +44,10 @@ extension MethodTable {
         _ kind: CallKind,
         in environment: ServiceEnvironment,
         execution: HandlerExecution = .blocking,
+        fromMemory: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
         _ body: @escaping @Sendable (Request, Principal, CallContext) throws -> Response
     ) {
-        register(method, execution: execution) { request, context in
+        register(method, execution: execution, fromMemory: fromMemory) { request, context in
             let principal = try environment.authenticator.principal(for: context)
             do {
                 let response = try body(request, principal, context)
@@ -69,6 +73,26 @@ extension MethodTable {
                 throw error
             }
         }
+    }
+}
+
+extension MethodTable {
+    /// Serves a read that needs nothing but the caller's session (WhoAmI):
+    /// answered on the event loop when the session is cached and live (no
+    /// storage, no thread hop); otherwise like `registerAuthenticated(.read)`
+    /// on the storage lane. LoginToClient sessions always take the lane, where
+    /// their reads are audited.
+    mutating func registerSessionRead<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        in environment: ServiceEnvironment,
+        _ body: @escaping @Sendable (Request, Principal, CallContext) throws -> Response
+    ) {
+        registerAuthenticated(method, .read, in: environment, fromMemory: { request, context in
+            guard let principal = try environment.authenticator.principalFromMemory(for: context),
+                !principal.isImpersonating
+            else { return nil }
+            return try body(request, principal, context)
+        }, body)
     }
 }
 

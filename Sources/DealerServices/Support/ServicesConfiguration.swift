@@ -21,6 +21,9 @@ public struct ServicesConfiguration: Sendable {
     public var loginThrottleMaxDelayMs: Int64 = 15 * 60 * 1000
     /// Password length bounds, in UTF-8 bytes.
     public var passwordLength = 8...128
+    /// Sessions kept in memory so that authenticated calls need no storage
+    /// read (`SessionCache`, about 1 KiB each); 0 turns the cache off.
+    public var sessionCacheCapacity = 100_000
 
     public init() {}
 

@@ -5,6 +5,8 @@ internal import CSQLite
 final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// Set by `recordIdentityChanges()` (the writer connection only).
+    private var changeRecorder: SQLiteChangeRecorder?
     let path: String
 
     init(path: String) throws(SQLiteError) {
@@ -22,6 +24,7 @@ final class SQLiteConnection {
     }
 
     deinit {
+        if changeRecorder != nil { sqlite3_update_hook(handle, nil, nil) }
         statements.removeAll()  // finalize every statement before closing
         sqlite3_close_v2(handle)
     }
@@ -58,6 +61,20 @@ final class SQLiteConnection {
         _ row: (SQLiteStatement) throws -> T
     ) throws -> T? {
         try withStatement(sql, values) { statement in try statement.step() ? row(statement) : nil }
+    }
+
+    /// From now on, records which `sessions`, `users` and `accounts` rows this
+    /// connection updates or deletes; `takeIdentityChanges()` hands them over.
+    func recordIdentityChanges() {
+        guard changeRecorder == nil else { return }
+        let recorder = SQLiteChangeRecorder()
+        recorder.install(on: handle)
+        changeRecorder = recorder
+    }
+
+    /// The identity rows changed since the last call (empty when not recording).
+    func takeIdentityChanges() -> IdentityRowChanges {
+        changeRecorder?.take() ?? IdentityRowChanges()
     }
 
     /// The rowid of the last INSERT on this connection.
