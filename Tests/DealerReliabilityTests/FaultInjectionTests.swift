@@ -1,7 +1,9 @@
 import CPowerLossVFS
+import DealerClient
 import DealerProtocol
 @testable import DealerServices
 @testable import DealerStore
+import DealerTestSupport
 import Foundation
 import Testing
 
@@ -14,6 +16,9 @@ import Testing
 /// The loop ends at the first k the whole workload runs past without meeting the fault.
 @Suite("Fault injection")
 struct FaultInjectionTests {
+    typealias Auth = Auth_V1_AuthService
+    typealias Health = Health_V1_Health
+
     struct Kind: Sendable, CustomTestStringConvertible {
         let fault: powerloss_fault
         let name: String
@@ -32,8 +37,8 @@ struct FaultInjectionTests {
     @Test("a fault at the k-th write or sync, for every k over the write surface: clear status, no partial state, health follows",
           arguments: kinds)
     func faultAtEveryPoint(_ kind: Kind) async throws {
-        let (points, injected, problems) = try await offCooperativePool {
-            try PowerLossShim.exclusive {
+        let (points, injected, problems) = try await PowerLossShim.exclusive {
+            try await offCooperativePool {
                 let template = try ReliabilityDatabase.template()
                 var injected: Int64 = 0
                 var problems: [String] = []
@@ -48,6 +53,41 @@ struct FaultInjectionTests {
         #expect(problems == [])
         print("faults: \(kind.name) at each of \(points) points of the write surface, \(injected) calls failed, 0 partial writes")
         #expect(points > Self.minimumPoints(kind))
+    }
+
+    @Test("over the protocol: a failing disk makes writes UNAVAILABLE STORAGE_UNAVAILABLE and Health NOT_SERVING; fixed, SERVING again without a restart")
+    func overTheProtocol() async throws {
+        try await PowerLossShim.exclusive {
+            try await withServicesTestServer(store: {
+                $0.vfsName = PowerLossShim.vfsName
+                $0.healthProbeIntervalMilliseconds = 20
+            }) { server in
+                let net = try await server.connect()
+                let admin = try await net.signUpAndLogin(name: "Acme", login: "admin")
+                #expect(try await net.call(Health.check, .init()).status == .serving)
+                powerloss_fault_arm(POWERLOSS_FAULT_WRITE_IOERR, 1)
+                do {
+                    _ = try await net.call(Auth.createUser, .init(login: "during", password: admin.password), token: admin.token)
+                    Issue.record("CreateUser succeeded on a failing disk")
+                } catch let error as RPCError {
+                    #expect(error.code == .unavailable && error.reason == .storageUnavailable, "\(error)")
+                }
+                let unhealthy = try await net.call(Health.check, .init())
+                #expect(unhealthy.status == .notServing && unhealthy.reason == "STORAGE_UNAVAILABLE")
+                #expect(powerloss_faults_injected() > 0)
+
+                // The disk works again: the store's probe finds out, with no restart.
+                powerloss_fault_clear()
+                var polls = 0
+                while try await net.call(Health.check, .init()).status != .serving, polls < 600 {
+                    polls += 1
+                    try await Task.sleep(for: .milliseconds(50))  // no event exists for "the probe succeeded"
+                }
+                #expect(try await net.call(Health.check, .init()).status == .serving)
+                _ = try await net.call(Auth.createUser, .init(login: "after", password: admin.password), token: admin.token)
+                await net.close()
+            }
+        }
     }
 
     /// Writes and syncs the workload makes at least (one commit per step, one sync or more each).

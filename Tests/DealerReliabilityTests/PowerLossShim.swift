@@ -2,28 +2,54 @@ import CPowerLossVFS
 @testable import DealerStore
 import Foundation
 import Logging
-import Synchronization
 
 /// The "powerloss" SQLite VFS (Sources/CPowerLossVFS) seen from Swift: its state is
 /// global, so every test using it runs inside `exclusive`, one at a time.
 enum PowerLossShim {
     static let vfsName = "powerloss"
-    private static let inUse = Mutex(false)
+    private static let inUse = ShimLock()
 
     /// Registers the VFS (once) and runs `body` while no other test uses it; the shim is
     /// reset before and after.
-    static func exclusive<T>(seed: UInt64 = 1, _ body: () throws -> T) throws -> T {
+    static func exclusive<T: Sendable>(seed: UInt64 = 1, _ body: () async throws -> T) async throws -> T {
         let rc = powerloss_register()
         guard rc == 0 else { throw DealerStoreError("cannot register the powerloss VFS: \(rc)") }
-        return try inUse.withLock { _ in
-            powerloss_reset(seed)
-            defer { powerloss_reset(seed) }
-            return try body()
-        }
+        await inUse.acquire()
+        powerloss_reset(seed)
+        let result = await Result(catching: body)
+        powerloss_reset(seed)
+        await inUse.release()
+        return try result.get()
     }
 
     /// Keeps test output readable; the store's log lines are not under test.
     static let logger = Logger(label: "dealer.reliability.test") { _ in SwiftLogNoOpLogHandler() }
+}
+
+/// A lock a test holds across suspension points while it uses the shim: waiters are
+/// resumed one at a time, first come first served.
+actor ShimLock {
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard held else {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { held = false } else { waiters.removeFirst().resume() }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
 }
 
 /// Database files for the reliability tests: a migrated template made once with the real
@@ -32,8 +58,16 @@ final class ReliabilityDatabase: Sendable {
     let directory: URL
     var path: String { directory.appendingPathComponent("dealer.sqlite").path }
 
+    /// In memory (/dev/shm) where there is one: what survives a cut is decided by the
+    /// powerloss VFS from the xSync calls it sees, not by the disk, so a real fsync adds
+    /// only time.
+    private static let base: URL = {
+        let memory = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
+        return FileManager.default.isWritableFile(atPath: memory.path) ? memory : FileManager.default.temporaryDirectory
+    }()
+
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("dealer-reliability-\(UUID().uuidString)")
+        directory = Self.base.appendingPathComponent("dealer-reliability-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 

@@ -14,8 +14,8 @@ struct PowerLossTests {
     func acknowledgedWritesSurvive() async throws {
         let cuts = environmentInteger("POWER_LOSS_CUTS", default: 50)
         let seed = UInt64(environmentInteger("POWER_LOSS_SEED", default: Int.random(in: 1...Int(Int32.max))))
-        let outcomes = try await offCooperativePool {
-            try PowerLossShim.exclusive {
+        let outcomes = try await PowerLossShim.exclusive {
+            try await offCooperativePool {
                 let template = try ReliabilityDatabase.template()
                 var random = SplitMix64(seed: seed)
                 return try (0..<cuts).map { index in
@@ -45,8 +45,8 @@ struct PowerLossTests {
     /// checkpoints, so a power cut loses commits that were acknowledged.
     @Test("with synchronous = NORMAL the same harness reports lost acknowledged writes")
     func harnessDetectsLossWithoutSync() async throws {
-        let outcomes = try await offCooperativePool {
-            try PowerLossShim.exclusive {
+        let outcomes = try await PowerLossShim.exclusive {
+            try await offCooperativePool {
                 let template = try ReliabilityDatabase.template()
                 var outcomes: [PowerCut.Outcome] = []
                 for index in 0..<10 where outcomes.allSatisfy({ $0.lost.isEmpty }) {
