@@ -96,23 +96,41 @@ static int recordUndo(PowerLossFile *file, sqlite3_int64 offset, int length) {
     return SQLITE_OK;
 }
 
-// Undoes (DROP) or tears (TORN) every unsynced write of the file, newest first, then
-// cuts the file back to its synced size (or to the end of the last kept prefix). Works
-// on a descriptor of its own: after the cut no handle does any I/O again.
+// Undoes (DROP) or tears (TORN) every unsynced write of the file, newest first: the
+// bytes it replaced come back, and the part of it past the end of the file then reads
+// as zeros (a hole) or is cut off with the file's end, which goes back to the synced
+// size or to the end of the furthest kept prefix. Works on a descriptor of its own:
+// after the cut no handle does any I/O again.
 static void losePower(FileState *state, powerloss_mode mode) {
     if (state->undoCount == 0) return;
     int fd = open(state->path, O_RDWR);
     if (fd < 0) return;
+    int *kept = calloc((size_t)state->undoCount, sizeof(int));
+    if (!kept) {
+        close(fd);
+        return;
+    }
     sqlite3_int64 end = state->syncedSize;
     for (int i = state->undoCount - 1; i >= 0; i--) {
         UndoEntry *entry = &state->undo[i];
-        int kept = mode == POWERLOSS_TORN ? (int)(nextRandom() % (uint64_t)(entry->length + 1)) : 0;
-        if (kept < entry->oldLength) {
-            (void)!pwrite(fd, entry->old + kept, (size_t)(entry->oldLength - kept), (off_t)(entry->offset + kept));
+        kept[i] = mode == POWERLOSS_TORN ? (int)(nextRandom() % (uint64_t)(entry->length + 1)) : 0;
+        if (kept[i] > 0 && entry->offset + kept[i] > end) end = entry->offset + kept[i];
+    }
+    static const unsigned char zeros[4096];
+    for (int i = state->undoCount - 1; i >= 0; i--) {
+        UndoEntry *entry = &state->undo[i];
+        if (kept[i] < entry->oldLength) {
+            (void)!pwrite(fd, entry->old + kept[i], (size_t)(entry->oldLength - kept[i]), (off_t)(entry->offset + kept[i]));
         }
-        if (entry->offset + kept > end) end = entry->offset + kept;
+        sqlite3_int64 hole = entry->offset + (kept[i] > entry->oldLength ? kept[i] : entry->oldLength);
+        sqlite3_int64 holeEnd = entry->offset + entry->length < end ? entry->offset + entry->length : end;
+        for (; hole < holeEnd; hole += (sqlite3_int64)sizeof(zeros)) {
+            sqlite3_int64 chunk = holeEnd - hole < (sqlite3_int64)sizeof(zeros) ? holeEnd - hole : (sqlite3_int64)sizeof(zeros);
+            (void)!pwrite(fd, zeros, (size_t)chunk, (off_t)hole);
+        }
         writesLost++;
     }
+    free(kept);
     struct stat status;
     if (fstat(fd, &status) == 0 && status.st_size > end) (void)!ftruncate(fd, (off_t)end);
     close(fd);
