@@ -406,6 +406,13 @@ void powerloss_reset(uint64_t seed) {
     pthread_mutex_unlock(&lock);
 }
 
+uint64_t powerloss_random(void) {
+    pthread_mutex_lock(&lock);
+    uint64_t value = nextRandom();
+    pthread_mutex_unlock(&lock);
+    return value;
+}
+
 int64_t powerloss_cut(powerloss_mode mode) {
     pthread_mutex_lock(&lock);
     int64_t lost = cutLocked(mode);

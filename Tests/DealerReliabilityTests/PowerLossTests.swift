@@ -17,12 +17,11 @@ struct PowerLossTests {
         let outcomes = try await PowerLossShim.exclusive {
             try await offCooperativePool {
                 let template = try ReliabilityDatabase.template()
-                var random = SplitMix64(seed: seed)
                 return try (0..<cuts).map { index in
                     powerloss_reset(seed &+ UInt64(index))
                     let cut = PowerCut(
                         mode: index.isMultiple(of: 2) ? POWERLOSS_DROP : POWERLOSS_TORN,
-                        cutAtWrite: Int64(1 + random.next() % 1_500))
+                        cutAtWrite: Int64(1 + powerloss_random() % 1_500))
                     return (cut.description, try cut.run(on: template))
                 }
             }
@@ -65,18 +64,5 @@ struct PowerLossTests {
         print("power-loss (synchronous = NORMAL, expected to lose writes): \(outcomes.count) cuts,"
             + " \(outcomes.map(\.acknowledged).reduce(0, +)) acknowledged writes, \(lost) lost")
         #expect(lost > 0)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a run can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -43,6 +43,9 @@ int powerloss_register(void);
 /// the random generator of torn writes.
 void powerloss_reset(uint64_t seed);
 
+/// The next number of the seeded generator that tears writes (for picking cut moments).
+uint64_t powerloss_random(void);
+
 /// Cuts the power now. Returns the number of unsynced writes undone or torn.
 int64_t powerloss_cut(powerloss_mode mode);
 
