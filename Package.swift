@@ -169,6 +169,12 @@ let package = Package(
             ]
         ),
 
+        // MARK: Test support (a SQLite VFS that cuts the power and injects I/O faults)
+        .target(
+            name: "CPowerLossVFS",
+            dependencies: ["CSQLite"]
+        ),
+
         // MARK: Tests
         .testTarget(name: "DealerProtocolTests", dependencies: ["DealerProtocol"]),
         .testTarget(name: "DealerStoreTests", dependencies: ["DealerStore"]),
@@ -201,6 +207,17 @@ let package = Package(
             dependencies: [
                 "DealerServices",
                 "DealerStore",
+                "DealerClient",
+                "DealerTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "DealerReliabilityTests",
+            dependencies: [
+                "CPowerLossVFS",
+                "DealerStore",
+                "DealerServices",
+                "DealerProtocol",
                 "DealerClient",
                 "DealerTestSupport",
             ]

@@ -33,7 +33,7 @@ public final class DealerStore: Sendable {
             self.health = health
             self.writes = GroupCommitter(writer: try Self.openWriter(configuration, logger: logger), health: health, logger: logger)
             self.readers = try ReaderPool(count: configuration.readerCount) {
-                let reader = try SQLiteConnection(path: path)
+                let reader = try SQLiteConnection(path: path, vfs: configuration.vfsName)
                 try reader.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
                 try reader.execute("PRAGMA foreign_keys = ON; PRAGMA query_only = ON")
                 return reader
@@ -57,7 +57,7 @@ public final class DealerStore: Sendable {
     /// Opens and configures the writer connection, checks the file and migrates it.
     private static func openWriter(_ configuration: DealerStoreConfiguration, logger: Logger) throws -> SQLiteConnection {
         let path = configuration.path
-        let writer = try SQLiteConnection(path: path)
+        let writer = try SQLiteConnection(path: path, vfs: configuration.vfsName)
         try writer.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
         let journalMode = try writer.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) }
         guard journalMode?.lowercased() == "wal" else {

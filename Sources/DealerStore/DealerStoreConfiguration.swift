@@ -21,6 +21,9 @@ public struct DealerStoreConfiguration: Sendable, Hashable {
     /// A write transaction running longer than this makes `DealerStore.health`
     /// report `.writerStuck` until it ends.
     public var writerStuckAfterMilliseconds: Int = 15_000
+    /// The registered SQLite VFS every connection opens the file through; nil for
+    /// the default one. For tests only (the power-loss and fault-injection shim).
+    package var vfsName: String? = nil
 
     public init(path: String, synchronous: Synchronous = .full, busyTimeoutMilliseconds: Int = 5_000, readerCount: Int = 4) {
         self.path = path

@@ -46,12 +46,14 @@ public struct TestServer: Sendable {
         services: (inout ServicesConfiguration) -> Void = { _ in },
         configure: (inout ServerConfiguration) -> Void = { _ in },
         gates: Gates? = nil,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        store configureStore: (inout DealerStoreConfiguration) -> Void = { _ in }
     ) async throws -> TestServer {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("dealer-test-\(UUID().uuidString)").path
-        let store = try DealerStore(
-            configuration: DealerStoreConfiguration(path: directory + "/dealer.sqlite"), logger: logger ?? quietLogger())
+        var storeConfiguration = DealerStoreConfiguration(path: directory + "/dealer.sqlite")
+        configureStore(&storeConfiguration)
+        let store = try DealerStore(configuration: storeConfiguration, logger: logger ?? quietLogger())
         var servicesConfiguration = ServicesConfiguration.testing
         services(&servicesConfiguration)
         let clock = ManualClock()

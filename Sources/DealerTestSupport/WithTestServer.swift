@@ -1,5 +1,6 @@
 import DealerServer
 import DealerServices
+import DealerStore
 import Logging
 
 /// Runs `body` against a live protocol-core server (Health, plus any test
@@ -18,14 +19,17 @@ public func withTestServer<Result>(
 /// SQLite database (cheap password hashing, a manual clock), and shuts it
 /// down and removes the database on every path out of `body`. With `gates`,
 /// the `TestMethods` (Wait, HashingWait, Echo, Crash) are served too.
+/// `store` adjusts how the store opens its database (e.g. through a test VFS).
 public func withServicesTestServer<Result>(
     services: (inout ServicesConfiguration) -> Void = { _ in },
     configure: (inout ServerConfiguration) -> Void = { _ in },
     gates: Gates? = nil,
     logger: Logger? = nil,
+    store: (inout DealerStoreConfiguration) -> Void = { _ in },
     _ body: (TestServer) async throws -> Result
 ) async throws -> Result {
-    let server = try await TestServer.withServices(services: services, configure: configure, gates: gates, logger: logger)
+    let server = try await TestServer.withServices(
+        services: services, configure: configure, gates: gates, logger: logger, store: store)
     return try await server.scoped(body)
 }
 

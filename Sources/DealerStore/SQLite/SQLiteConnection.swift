@@ -9,10 +9,11 @@ final class SQLiteConnection {
     private var changeRecorder: SQLiteChangeRecorder?
     let path: String
 
-    init(path: String) throws(SQLiteError) {
+    /// Opens `path` through the named SQLite VFS (nil: the default one).
+    init(path: String, vfs: String? = nil) throws(SQLiteError) {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
