@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// The store's writer updates it after every group commit: a write failing
 /// with SQLITE_FULL marks it `.full`, with SQLITE_IOERR / SQLITE_READONLY /
-/// SQLITE_CANTOPEN `.unavailable`; a later commit with no such failure marks it
+/// SQLITE_CANTOPEN, or SQLITE_BUSY / SQLITE_LOCKED past the busy timeout, `.unavailable`; a later commit with no such failure marks it
 /// healthy. A group commit running longer than the configured bound shows as
 /// `.writerStuck` while it runs. While a failure is recorded, the store runs a
 /// probe write now and then (see `DealerStore`), so health comes back without
@@ -16,7 +16,8 @@ public final class StoreHealth: Sendable {
     public enum Problem: UInt8, Sendable, Hashable {
         /// The database or its disk is full.
         case full = 1
-        /// The database cannot be written (I/O error, read-only, cannot open).
+        /// The database cannot be written (I/O error, read-only, cannot open, locked
+        /// by another process past the busy timeout).
         case unavailable = 2
         /// A write transaction has been running longer than the configured bound.
         case writerStuck = 3
@@ -58,6 +59,9 @@ public final class StoreHealth: Sendable {
         switch StoreError(error) {
         case .storageFull: return .full
         case .storageUnavailable: return .unavailable
+        // Another process held the write lock past the busy timeout: no write
+        // can commit until it lets go, which the probe write notices.
+        case .storageBusy: return .unavailable
         default: return nil
         }
     }

@@ -8,7 +8,8 @@ import Testing
 
 /// Another process holding the database's write lock past the busy timeout (issue 11,
 /// "Faults"): writes are refused UNAVAILABLE `STORAGE_UNAVAILABLE`, reads go on (WAL),
-/// and the store serves writes again once the lock is released, without a restart.
+/// Health/Check says NOT_SERVING `STORAGE_UNAVAILABLE` while it lasts, and the store serves
+/// writes (and Health SERVING) again once the lock is released, without a restart.
 @Suite("Locked database")
 struct LockedDatabaseTests {
     typealias Auth = Auth_V1_AuthService
@@ -45,7 +46,7 @@ struct LockedDatabaseTests {
         }
     }
 
-    @Test("over the protocol: SignUp against a locked database is UNAVAILABLE STORAGE_UNAVAILABLE, then succeeds once released")
+    @Test("over the protocol: SignUp against a locked database is UNAVAILABLE STORAGE_UNAVAILABLE and Health NOT_SERVING; once released both recover")
     func overTheProtocol() async throws {
         try await withServicesTestServer { server in
             let path = try #require(server.databaseDirectory) + "/dealer.sqlite"
@@ -59,8 +60,13 @@ struct LockedDatabaseTests {
             } catch let error as RPCError {
                 #expect(error.code == .unavailable && error.reason == .storageUnavailable, "\(error)")
             }
+            // While the lock lasts, Health says so.
+            let locked = try await net.call(Health_V1_Health.check, .init())
+            #expect(locked.status == .notServing && locked.reason == "STORAGE_UNAVAILABLE", "\(locked)")
             try other.execute("ROLLBACK")
             _ = try await net.call(Auth.signUp, .init(accountName: "B", login: "bob", password: "long enough password"))
+            // The write's commit marks the store healthy again, no restart.
+            #expect(try await net.call(Health_V1_Health.check, .init()).status == .serving)
             await net.close()
         }
     }
