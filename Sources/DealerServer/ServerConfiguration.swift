@@ -46,6 +46,8 @@ public struct ServerConfiguration: Sendable {
     /// Calls one connection may have in the hashing lane at once (waiting or
     /// running); more are answered `BUSY`.
     public var maxHashingQueuePerConnection: Int = 8
+    /// TLS on every connection; nil (the default) serves plain TCP.
+    public var tls: ServerTLSConfiguration?
 
     public init() {}
 }

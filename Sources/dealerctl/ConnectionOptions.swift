@@ -17,6 +17,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds to wait for each call.")
     var timeout = 30
 
+    @OptionGroup var tls: TLSOptions
+
     /// The token from --token, else $DEALER_TOKEN, else empty.
     var sessionToken: String {
         token ?? ProcessInfo.processInfo.environment["DEALER_TOKEN"] ?? ""
@@ -26,7 +28,8 @@ struct ConnectionOptions: ParsableArguments {
     /// `CODE REASON: message` on stderr and becomes exit code 1.
     func run(_ body: (Session) async throws -> Void) async throws {
         do {
-            let connection = try await DealerConnection.connect(host: host, port: port, clientName: "dealerctl")
+            let connection = try await DealerConnection.connect(
+                host: host, port: port, clientName: "dealerctl", tls: tls.settings)
             do {
                 try await body(Session(connection: connection, token: sessionToken, timeout: .seconds(timeout)))
             } catch {

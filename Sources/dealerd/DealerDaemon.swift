@@ -80,6 +80,15 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Seconds a frame may take to arrive once its first byte has (RECEIVE_TIMEOUT).")
     var frameReceiveTimeout = 10
 
+    @Option(help: "PEM certificate chain: serve TLS (1.2+, 1.3 preferred) instead of plain TCP; needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA certificate(s): require client certificates issued by them (mutual TLS); needs --tls-cert.")
+    var tlsClientCa: String?
+
     func validate() throws {
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
         guard PasswordHasher.Cost(rawValue: passwordCost) != nil else {
@@ -100,6 +109,9 @@ struct DealerDaemon: AsyncParsableCommand {
         }
         guard maxConnections > 0, maxConnectionsPerPeer > 0, frameReceiveTimeout > 0 else {
             throw ValidationError("--max-connections, --max-connections-per-peer and --frame-receive-timeout must be positive")
+        }
+        guard (tlsCert == nil) == (tlsKey == nil), tlsClientCa == nil || tlsCert != nil else {
+            throw ValidationError("--tls-cert and --tls-key go together, and --tls-client-ca needs them")
         }
     }
 
@@ -127,6 +139,10 @@ struct DealerDaemon: AsyncParsableCommand {
         options.server.maxConnections = maxConnections
         options.server.maxConnectionsPerPeer = maxConnectionsPerPeer
         options.server.frameReceiveTimeout = .seconds(Int64(frameReceiveTimeout))
+        if let tlsCert, let tlsKey {
+            options.server.tls = ServerTLSConfiguration(
+                certificateChainFile: tlsCert, privateKeyFile: tlsKey, clientCAFile: tlsClientCa)
+        }
         try await DaemonRunner.run(options)
     }
 }
