@@ -10,14 +10,16 @@ struct DealerTLSTests {
     @Test("a pool with a client certificate serves calls over every connection of a mutual-TLS server")
     func poolOverMutualTLS() async throws {
         try await withTestCertificates { certificates in
-            try await withTestServer(configure: { $0.tls = certificates.serverTLS(mutual: true) }) { server in
+            try await withTestServer(
+                methods: TestMethods.table(gates: Gates()), configure: { $0.tls = certificates.serverTLS(mutual: true) }
+            ) { server in
                 var configuration = DealerClientPool.Configuration(host: "127.0.0.1", port: server.port)
                 configuration.connections = 3
                 configuration.tls = certificates.clientTLS(certificate: true)
                 try await withDealerClientPool(configuration: configuration) { pool in
-                    let health = Health_V1_HealthClient(pool)
+                    // Echo, not Health: ClientMetricsTests counts the process's Health calls.
                     try await withThrowingTaskGroup(of: Health_V1_ServingStatus.self) { group in
-                        for _ in 0..<60 { group.addTask { try await health.check().status } }
+                        for _ in 0..<60 { group.addTask { try await pool.call(TestMethods.echo, .init()).status } }
                         var serving = 0
                         for try await status in group where status == .serving { serving += 1 }
                         #expect(serving == 60)
@@ -70,7 +72,7 @@ struct DealerTLSTests {
         configuration.tls = DealerTLS(trustRoots: .file("/nonexistent/dealer-ca.pem"))
         let pool = DealerClientPool(configuration: configuration)
         await #expect(throws: DealerTLS.ConfigurationError.self) { try await pool.run() }
-        let error = await #expect(throws: RPCError.self) { try await Health_V1_HealthClient(pool).check() }
+        let error = await #expect(throws: RPCError.self) { try await pool.call(TestMethods.echo, .init()) }
         #expect(error?.code == .unavailable)
     }
 

@@ -14,15 +14,22 @@ struct TLSTests {
     /// Bounds a failing connect; every refusal below comes long before it.
     static let connectBound: TimeAmount = .seconds(60)
 
-    /// Connects with `tls` and expects UNAVAILABLE with one of `reasons`.
-    private func expectRefused(
-        port: Int, tls: DealerTLS?, reasons: Set<RPCError.Reason>, sourceLocation: SourceLocation = #_sourceLocation
-    ) async {
-        let error = await #expect(throws: RPCError.self, sourceLocation: sourceLocation) {
+    /// Connects with `tls`, expecting the connect to fail; returns its error.
+    private func connectError(
+        port: Int, tls: DealerTLS?, sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> RPCError? {
+        await #expect(throws: RPCError.self, sourceLocation: sourceLocation) {
             let connection = try await DealerConnection.connect(
                 host: "127.0.0.1", port: port, connectTimeout: Self.connectBound, tls: tls)
             await connection.close()
         }
+    }
+
+    /// Connects with `tls` and expects UNAVAILABLE with one of `reasons`.
+    private func expectRefused(
+        port: Int, tls: DealerTLS?, reasons: Set<RPCError.Reason>, sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let error = await connectError(port: port, tls: tls, sourceLocation: sourceLocation)
         #expect(error?.code == .unavailable, "\(String(describing: error))", sourceLocation: sourceLocation)
         #expect(error.map { reasons.contains($0.reason) } == true, "\(String(describing: error))", sourceLocation: sourceLocation)
     }
@@ -153,12 +160,7 @@ struct TLSTests {
                 $0.maxConnections = 1
             }) { server in
                 let first = try await server.connect(tls: certificates.clientTLS())
-                let error = await #expect(throws: RPCError.self) {
-                    let connection = try await DealerConnection.connect(
-                        host: "127.0.0.1", port: server.port, connectTimeout: Self.connectBound,
-                        tls: certificates.clientTLS())
-                    await connection.close()
-                }
+                let error = await connectError(port: server.port, tls: certificates.clientTLS())
                 #expect(error?.code == .resourceExhausted, "\(String(describing: error))")
                 #expect(error?.reason == .tooManyConnections, "\(String(describing: error))")
                 #expect(try await first.call(Health_V1_Health.check, .init()).status == .serving)
