@@ -43,6 +43,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     /// closed: new calls fail at once, without being sent.
     private var refusal: RPCError?
     private var draining = false
+    private var helloAckReceived = false
     private var context: ChannelHandlerContext?
 
     // Keepalive.
@@ -108,6 +109,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         }
         switch frame.kind {
         case .helloAck(let ack):
+            helloAckReceived = true
             if ack.maxInFlightCalls > 0 { maxInFlight = Int(ack.maxInFlightCalls) }
             startKeepalive(ack, context: context)
             helloAck.succeed(ack)
@@ -147,8 +149,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let framing = error as? FramingError {
+        if let framing = error as? FramingError, !helloAckReceived {
+            // Not a dealer server, or one that speaks TLS to a plain client
+            // (its TLS alert read as a length prefix): the connect fails.
+            refusal = RPCError(
+                .unavailable, .connectionClosed,
+                "the server did not answer Hello with dealer frames (\(framing.rpcError.message)); a TLS port needs a TLS client")
+        } else if let framing = error as? FramingError {
             refusal = RPCError(.internal, framing.rpcError.reason, "the server sent a bad frame: \(framing.rpcError.message)")
+        } else if refusal == nil, !helloAckReceived, DealerTLS.isTLSError(error) {
+            // Before HelloAck: with TLS 1.3 a refused client certificate shows
+            // only after the client's side of the handshake is done.
+            refusal = RPCError(.unavailable, .tlsHandshakeFailed, "TLS with the server failed: \(error)")
         }
         context.close(promise: nil)
     }

@@ -54,7 +54,13 @@ public final class DealerConnection: Sendable {
     ///
     /// - Parameters:
     ///   - maxFrameSize: the largest frame accepted from the server.
+    ///   - connectTimeout: bounds the TCP connect, then the TLS and Hello
+    ///     handshakes together.
     ///   - keepalive: nil (the default) sends no keepalive Pings.
+    ///   - tls: nil (the default) connects over plain TCP.
+    /// - Throws: `RPCError` UNAVAILABLE when the server cannot be reached or
+    ///   the handshake fails (`TLS_HANDSHAKE_FAILED` for TLS);
+    ///   `DealerTLS.ConfigurationError` when `tls` cannot be loaded.
     public static func connect(
         host: String,
         port: Int,
@@ -62,7 +68,25 @@ public final class DealerConnection: Sendable {
         maxFrameSize: Int = 64 * 1024 * 1024,
         connectTimeout: TimeAmount = .seconds(10),
         keepalive: Keepalive? = nil,
+        tls: DealerTLS? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> DealerConnection {
+        try await connect(
+            host: host, port: port, clientName: clientName, maxFrameSize: maxFrameSize,
+            connectTimeout: connectTimeout, keepalive: keepalive, tls: try tls.map(LoadedTLS.init),
+            eventLoopGroup: eventLoopGroup)
+    }
+
+    /// `connect` with the TLS certificates already loaded (a pool loads them once).
+    static func connect(
+        host: String,
+        port: Int,
+        clientName: String,
+        maxFrameSize: Int,
+        connectTimeout: TimeAmount,
+        keepalive: Keepalive?,
+        tls: LoadedTLS?,
+        eventLoopGroup: any EventLoopGroup
     ) async throws -> DealerConnection {
         let helloAck = eventLoopGroup.any().makePromise(of: Rpc_V1_HelloAck.self)
         let state = ConnectionState(eventLoop: helloAck.futureResult.eventLoop)
@@ -75,6 +99,9 @@ public final class DealerConnection: Sendable {
                 .connectTimeout(connectTimeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(tls.makeHandler(host: host))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(FrameDecoder(maxFrameSize: maxFrameSize)))
                         try channel.pipeline.syncOperations.addHandler(

@@ -65,6 +65,9 @@ extension RPCError {
         public static let invalidString: Reason = "INVALID_STRING"
         /// Client-local: the request frame exceeds the server's announced max_frame_size.
         public static let requestTooLarge: Reason = "REQUEST_TOO_LARGE"
+        /// Client-local: the TLS handshake failed (untrusted server certificate,
+        /// client certificate refused, or the port does not speak TLS).
+        public static let tlsHandshakeFailed: Reason = "TLS_HANDSHAKE_FAILED"
 
         // MARK: Auth
         public static let tokenRequired: Reason = "TOKEN_REQUIRED"

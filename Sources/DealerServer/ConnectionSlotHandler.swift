@@ -1,6 +1,6 @@
 import NIOCore
 
-/// First in a connection's pipeline: frees the connection's slot in the
+/// First in a connection's pipeline (behind TLS, if any): frees the connection's slot in the
 /// `ConnectionRegistry` the moment the server closes it, before the socket
 /// closes, so a peer that saw the close can connect again at once.
 final class ConnectionSlotHandler: ChannelOutboundHandler {

@@ -14,6 +14,8 @@ public enum DaemonRunner {
             return handler
         }
         let logger = Logger(label: "dealerd")
+        // Unusable TLS files stop the daemon before it touches the database.
+        _ = try options.server.tls?.makeContext()
         let store = try DealerStore(configuration: options.store, logger: Logger(label: "dealerd.store"))
         if let metrics = options.server.metrics {
             store.observeCommits { writes, nanoseconds in metrics.recordCommit(writes: writes, nanoseconds: nanoseconds) }

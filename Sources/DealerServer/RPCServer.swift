@@ -3,10 +3,12 @@ import DealerServices
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// The framed-protobuf TCP server: binds, serves `MethodTable`, and shuts
+/// The framed-protobuf TCP server (inside TLS when `ServerConfiguration.tls`
+/// is set): binds, serves `MethodTable`, and shuts
 /// down gracefully (stop accepting, GoAway to every connection, finish the
 /// calls in flight, close) when the service group signals it or `shutdown()`
 /// is called.
@@ -68,6 +70,7 @@ public final class RPCServer: Service, Sendable {
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RPCServer {
+        let tlsContext = try configuration.tls?.makeContext()
         let core = ServerCore(configuration: configuration, methods: methods)
         let connections = ConnectionRegistry(
             maxConnections: configuration.maxConnections, maxConnectionsPerPeer: configuration.maxConnectionsPerPeer)
@@ -80,11 +83,16 @@ public final class RPCServer: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tlsContext {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        try pipeline.addHandler(TLSHandshakeFailureHandler(logger: logger))
+                    }
                     guard connections.admit(channel) else {
                         logger.notice(
                             "refusing connection: too many connections",
                             metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
-                        try pipeline.addHandler(RefusedConnectionHandler())
+                        try pipeline.addHandler(RefusedConnectionHandler(
+                                tlsHandshakeTimeout: tlsContext == nil ? nil : configuration.handshakeTimeout))
                         return
                     }
                     try pipeline.addHandler(ConnectionSlotHandler(registry: connections))

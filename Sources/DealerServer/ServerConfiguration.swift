@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable {
     /// Port of the HTTP metrics endpoint (`GET /metrics` on `host`, needs
     /// `metrics`); nil (the default) serves none, 0 picks a free one.
     public var metricsPort: Int? = nil
+    /// TLS on every connection; nil (the default) serves plain TCP.
+    public var tls: ServerTLSConfiguration?
 
     public init() {}
 }

@@ -75,8 +75,8 @@ public struct TestServer: Sendable {
             databaseDirectory: directory)
     }
 
-    public func connect(name: String = "tests") async throws -> DealerConnection {
-        try await DealerConnection.connect(host: "127.0.0.1", port: port, clientName: name)
+    public func connect(name: String = "tests", tls: DealerTLS? = nil) async throws -> DealerConnection {
+        try await DealerConnection.connect(host: "127.0.0.1", port: port, clientName: name, tls: tls)
     }
 
     /// A raw connection; `reading: false` never reads the server's frames.

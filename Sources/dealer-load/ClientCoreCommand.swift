@@ -23,6 +23,8 @@ struct ClientCoreCommand: AsyncParsableCommand {
 
     @OptionGroup var shape: LoadShapeOptions
 
+    @OptionGroup var tls: LoadTLSOptions
+
     @Option(help: "connection (bare DealerConnection) or pool (DealerClientPool + typed client).")
     var client: Client = .connection
 
@@ -35,7 +37,7 @@ struct ClientCoreCommand: AsyncParsableCommand {
             result = try await runOverPool()
         }
         print(
-            "mode=client-core client=\(client.rawValue) connections=\(shape.connections) in-flight=\(shape.inFlight) "
+            "mode=client-core client=\(client.rawValue) tls=\(tls.settings != nil) connections=\(shape.connections) in-flight=\(shape.inFlight) "
                 + "calls/s=\(Int(result.callsPerSecond.rounded())) p50=\(Int(result.microseconds(0.5)))us "
                 + "p99=\(Int(result.microseconds(0.99)))us client-cpu=\(Int((result.clientCPU * 100).rounded()))% "
                 + "cpu-us/call=\(String(format: "%.1f", result.clientCPU * 1e6 / result.callsPerSecond))")
@@ -44,7 +46,9 @@ struct ClientCoreCommand: AsyncParsableCommand {
     private func runOverConnections() async throws -> StorageLoad.Result {
         var opened: [DealerConnection] = []
         for _ in 0..<shape.connections {
-            opened.append(try await DealerConnection.connect(host: shape.host, port: shape.port, clientName: "dealer-load client-core"))
+            opened.append(
+                try await DealerConnection.connect(
+                    host: shape.host, port: shape.port, clientName: "dealer-load client-core", tls: tls.settings))
         }
         let slots: [StorageLoad.Call] = opened.flatMap { connection in
             (0..<shape.inFlight).map { _ in
@@ -63,6 +67,7 @@ struct ClientCoreCommand: AsyncParsableCommand {
         var configuration = DealerClientPool.Configuration(host: shape.host, port: shape.port)
         configuration.connections = shape.connections
         configuration.clientName = "dealer-load client-core"
+        configuration.tls = tls.settings
         let slotCount = shape.connections * shape.inFlight
         let (warmup, duration) = (shape.warmup, shape.duration)
         return try await withDealerClientPool(configuration: configuration) { pool in

@@ -21,6 +21,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds to wait for each call.")
     var timeout = 30
 
+    @OptionGroup var tls: TLSOptions
+
     @Flag(help: "Print the response as one JSON document with the proto's field names (snake_case).")
     var json = false
 
@@ -59,7 +61,8 @@ struct ConnectionOptions: ParsableArguments {
     /// `CODE REASON: message` on stderr and becomes exit code 1.
     func run(_ body: (Session) async throws -> Void) async throws {
         do {
-            let connection = try await DealerConnection.connect(host: host, port: port, clientName: "dealerctl")
+            let connection = try await DealerConnection.connect(
+                host: host, port: port, clientName: "dealerctl", tls: tls.settings)
             do {
                 try await body(Session(connection: connection, token: sessionToken, timeout: .seconds(timeout)))
             } catch {

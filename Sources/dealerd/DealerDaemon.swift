@@ -88,6 +88,15 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (0 picks a free port; off unless given).")
     var metricsPort: Int?
 
+    @Option(help: "PEM certificate chain: serve TLS (1.2+, 1.3 preferred) instead of plain TCP; needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA certificate(s): require client certificates issued by them (mutual TLS); needs --tls-cert.")
+    var tlsClientCa: String?
+
     func validate() throws {
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
         guard PasswordHasher.Cost(rawValue: passwordCost) != nil else {
@@ -111,6 +120,9 @@ struct DealerDaemon: AsyncParsableCommand {
         }
         if let metricsPort, !(0...65_535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be 0...65535")
+        }
+        guard (tlsCert == nil) == (tlsKey == nil), tlsClientCa == nil || tlsCert != nil else {
+            throw ValidationError("--tls-cert and --tls-key go together, and --tls-client-ca needs them")
         }
     }
 
@@ -146,6 +158,10 @@ struct DealerDaemon: AsyncParsableCommand {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
             options.server.metrics = metrics
             options.server.metricsPort = metricsPort
+        }
+        if let tlsCert, let tlsKey {
+            options.server.tls = ServerTLSConfiguration(
+                certificateChainFile: tlsCert, privateKeyFile: tlsKey, clientCAFile: tlsClientCa)
         }
         try await DaemonRunner.run(options)
     }

@@ -62,6 +62,10 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
         public var maxUnsentRetries: Int = 5
         /// The largest frame accepted from a server.
         public var maxInboundFrameSize: Int = 64 * 1024 * 1024
+        /// TLS on every connection; nil (the default): plain TCP. Loaded once
+        /// when `run()` starts, which throws `DealerTLS.ConfigurationError`
+        /// (and fails waiting calls) if it cannot be.
+        public var tls: DealerTLS?
         public var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
         public init(addresses: [DealerAddress]) {
@@ -105,10 +109,17 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
     /// then drains them (outstanding calls finish, new ones fail UNAVAILABLE)
     /// and returns once every connection is closed.
     public func run() async throws {
+        let tls: LoadedTLS?
+        do {
+            tls = try configuration.tls.map(LoadedTLS.init)
+        } catch {
+            beginGracefulShutdown()
+            throw error
+        }
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for slot in 0..<configuration.connections {
-                    group.addTask { await self.maintain(slot: slot) }
+                    group.addTask { await self.maintain(slot: slot, tls: tls) }
                 }
                 await withGracefulShutdownHandler {
                     await self.waitForShutdownRequest()
@@ -173,7 +184,7 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
     }
 
     /// Keeps slot `slot` connected until shutdown.
-    private func maintain(slot: Int) async {
+    private func maintain(slot: Int, tls: LoadedTLS?) async {
         var backoff = ConnectionBackoff.Iterator(configuration.backoff)
         var failures = 0
         while !Task.isCancelled {
@@ -186,7 +197,7 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
                     host: address.host, port: address.port, clientName: configuration.clientName,
                     maxFrameSize: configuration.maxInboundFrameSize,
                     connectTimeout: timeAmount(configuration.connectTimeout),
-                    keepalive: configuration.keepalive, eventLoopGroup: configuration.eventLoopGroup)
+                    keepalive: configuration.keepalive, tls: tls, eventLoopGroup: configuration.eventLoopGroup)
                 guard publish(connection, slot: slot) else {
                     await connection.close()
                     return
