@@ -55,7 +55,6 @@ private struct SplitOutcome: Equatable {
                 self.error = error
                 return
             }
-            buffer.discardReadBytes()
         }
         leftover = buffer.readableBytes
     }
