@@ -90,6 +90,9 @@ private final class ConnectionHarness: Sendable {
 }
 
 /// Where the harness's database lives (a global, for the `atexit` hook).
+/// `nonisolated(unsafe)`: written once, in the harness's initialiser (run once,
+/// under the lazy `static let`'s lock) before the hook that reads it is
+/// registered; read only by that hook at exit.
 nonisolated(unsafe) private var harnessDatabaseDirectory = ""
 
 /// One input fed to one fresh connection.
