@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "dealer-load", targets: ["dealer-load"]),
         .library(name: "DealerClient", targets: ["DealerClient"]),
         .library(name: "DealerProtocol", targets: ["DealerProtocol"]),
+        // For the libFuzzer package under Fuzz/ (not a public API): the server
+        // core, services and store it drives in-process.
+        .library(name: "DealerServer", targets: ["DealerServer", "DealerServices", "DealerStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

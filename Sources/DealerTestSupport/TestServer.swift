@@ -76,7 +76,11 @@ public struct TestServer: Sendable {
     }
 
     public func connect(name: String = "tests", tls: DealerTLS? = nil) async throws -> DealerConnection {
-        try await DealerConnection.connect(host: "127.0.0.1", port: port, clientName: name, tls: tls)
+        // A generous connect + handshake bound, like the server's timers in
+        // tests: a suite under ThreadSanitizer on a loaded machine runs many
+        // times slower, and 10 s (the default) is not always enough.
+        try await DealerConnection.connect(
+            host: "127.0.0.1", port: port, clientName: name, connectTimeout: .seconds(120), tls: tls)
     }
 
     /// A raw connection; `reading: false` never reads the server's frames.
