@@ -10,22 +10,14 @@ final class FrameEchoHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let maxFrameSize: Int
-    private var cumulation: ByteBuffer?
+    private var cumulation = InboundCumulation()
 
     init(maxFrameSize: Int) {
         self.maxFrameSize = maxFrameSize
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if var buffer = cumulation.take() {
-            buffer.writeBuffer(&incoming)
-            echoFrames(&buffer, context: context)
-            if buffer.readableBytes > 0 { cumulation = buffer }
-        } else {
-            echoFrames(&incoming, context: context)
-            if incoming.readableBytes > 0 { cumulation = incoming }
-        }
+        cumulation.feed(unwrapInboundIn(data)) { echoFrames(&$0, context: context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

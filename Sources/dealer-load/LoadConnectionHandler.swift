@@ -42,7 +42,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private var sendTimes: [UInt64]
     private var outstandingCount = 0
     private var cursor = 0
-    private var cumulation: ByteBuffer?
+    private var cumulation = InboundCumulation()
     private var pendingOut = ByteBuffer()
     private var verifiedFirstResponse = false
 
@@ -101,15 +101,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if var buffer = cumulation.take() {
-            buffer.writeBuffer(&incoming)
-            process(&buffer, context: context)
-            if buffer.readableBytes > 0 { cumulation = buffer }
-        } else {
-            process(&incoming, context: context)
-            if incoming.readableBytes > 0 { cumulation = incoming }
-        }
+        cumulation.feed(unwrapInboundIn(data)) { process(&$0, context: context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -46,7 +46,7 @@ final class ScenarioConnectionHandler: ChannelInboundHandler {
     /// When each slot's current call counts from (intended time in open loop).
     private var startTimes: [UInt64]
     private var freeSlots: [Int]
-    private var cumulation: ByteBuffer?
+    private var cumulation = InboundCumulation()
     private var pendingOut = ByteBuffer()
     private var context: ChannelHandlerContext?
     /// Open loop: the intended time of the next operation not started yet.
@@ -126,15 +126,7 @@ final class ScenarioConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        if var buffer = cumulation.take() {
-            buffer.writeBuffer(&incoming)
-            process(&buffer, context: context)
-            if buffer.readableBytes > 0 { cumulation = buffer }
-        } else {
-            process(&incoming, context: context)
-            if incoming.readableBytes > 0 { cumulation = incoming }
-        }
+        cumulation.feed(unwrapInboundIn(data)) { process(&$0, context: context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
