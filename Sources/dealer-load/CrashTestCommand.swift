@@ -74,6 +74,7 @@ struct CrashTestCommand: AsyncParsableCommand {
         say("crash-test: seed \(seed), \(rounds) rounds, \(writers) writers, kill at \(minKillMs)-\(maxKillMs) ms, sync \(sync), db \(database)")
 
         var ledger = CrashLedger()
+        var acknowledgedByMethod: [String: Int] = [:]
         var passed = 0
         var failed = 0
         for round in 1...rounds {
@@ -86,6 +87,7 @@ struct CrashTestCommand: AsyncParsableCommand {
                     registerNumberBase: Int(seed % 1000) * 10_000_000_000_000 + (round % 100_000) * 100_000_000,
                     ledger: &ledger)
                 if line.passed { passed += 1 } else { failed += 1 }
+                acknowledgedByMethod.merge(line.acknowledgedByMethod, uniquingKeysWith: +)
                 say("\(label): \(line.text)")
             } catch {
                 failed += 1
@@ -114,6 +116,7 @@ struct CrashTestCommand: AsyncParsableCommand {
             failed += 1
             say("final restart: FAIL: \(error)")
         }
+        say("acknowledged in all: \(Self.describe(acknowledgedByMethod))")
         say("crash-test: \(passed) passed, \(failed) failed (seed \(seed))")
         if failed > 0 {
             say("crash-test: database and dealerd logs kept in \(directory.path)")
@@ -125,6 +128,13 @@ struct CrashTestCommand: AsyncParsableCommand {
     private struct RoundLine {
         let passed: Bool
         let text: String
+        let acknowledgedByMethod: [String: Int]
+    }
+
+    /// "N (n1 SignUp, n2 CreateUser, ...)", methods in `CrashCallLog.methods` order.
+    private static func describe(_ counts: [String: Int]) -> String {
+        let kinds = CrashCallLog.methods.map { "\(counts[$0, default: 0]) \($0)" }
+        return "\(counts.values.reduce(0, +)) (\(kinds.joined(separator: ", ")))"
     }
 
     /// Start, load, kill, check. Adds this round's acknowledged facts to `ledger`.
@@ -174,14 +184,13 @@ struct CrashTestCommand: AsyncParsableCommand {
             problems.append("\(check.violations.count) invariant violations: \(check.violations.prefix(5).joined(separator: "; "))")
         }
         let counts = outcome.acknowledged.acknowledgedByMethod
-        let kinds = CrashCallLog.methods.map { "\(counts[$0, default: 0]) \($0)" }
         let text =
-            "SIGKILL at \(outcome.killedAtMs) ms; \(counts.values.reduce(0, +)) acknowledged (\(kinds.joined(separator: ", "))), "
+            "SIGKILL at \(outcome.killedAtMs) ms; \(Self.describe(counts)) acknowledged, "
             + "\(outcome.inFlight.count) in flight (\(check.inFlightCommitted) known committed); "
             + "\(ledger.count - check.missing.count)/\(ledger.count) facts hold, "
             + "integrity \(check.integrityOK ? "ok" : "BAD"), invariants \(check.violations.isEmpty ? "ok" : "BROKEN")"
             + (problems.isEmpty ? " - pass" : " - FAIL: \(problems.joined(separator: "; "))")
-        return RoundLine(passed: problems.isEmpty, text: text)
+        return RoundLine(passed: problems.isEmpty, text: text, acknowledgedByMethod: counts)
     }
 
     /// dealerd must still start on the final (killed) database and serve an acknowledged user.
