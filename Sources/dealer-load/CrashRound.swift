@@ -9,22 +9,41 @@ import Darwin
 #endif
 
 /// One round of the crash test against a live `dealerd`: concurrent writers,
-/// each on its own connection with one call at a time, SignUp (even writers)
-/// and CreateUser by a logged-in admin (odd writers), until SIGKILL lands
-/// `killAfter` into the load. Returns the logins whose write was acknowledged.
+/// each on its own connection with one call at a time, each running one
+/// `CrashWorkload` (half of them SignUp and CreateUser, the others SetUserRights,
+/// the request workflow and registers), until SIGKILL lands `killAfter` into the
+/// load. Returns the facts the acknowledged writes promised.
 struct CrashRound {
     enum WriteKind: String, Sendable, CaseIterable {
         case signUp = "SignUp"
         case createUser = "CreateUser"
+        case rights = "SetUserRights"
+        case requests = "requests"
+        case registers = "registers"
+
+        /// Writer `index`'s kind: even writers alternate SignUp and CreateUser, odd
+        /// ones cycle through requests, registers and rights.
+        static func of(writer index: Int) -> WriteKind {
+            index % 2 == 0 ? [.signUp, .createUser][(index / 2) % 2] : [.requests, .registers, .rights][(index / 2) % 3]
+        }
+
+        var workload: any CrashWorkload.Type {
+            switch self {
+            case .signUp: SignUpCrashWorkload.self
+            case .createUser: CreateUserCrashWorkload.self
+            case .rights: RightsCrashWorkload.self
+            case .requests: RequestsCrashWorkload.self
+            case .registers: RegistersCrashWorkload.self
+            }
+        }
     }
 
     /// What the clients saw.
     struct Outcome: Sendable {
-        /// Logins whose SignUp or CreateUser response arrived: they must be in the database.
-        var acknowledged: [String] = []
-        var acknowledgedByKind: [WriteKind: Int] = [:]
-        /// Logins whose call was sent but not answered when the server died: may or may not be there.
-        var inFlight: [String] = []
+        /// Every acknowledged write (setup included), its facts and its count per method.
+        var acknowledged = CrashCallLog()
+        /// Calls sent but not answered when the server died: may or may not be committed.
+        var inFlight: [CrashCallLog.PendingCall] = []
         /// Errors that arrived before the kill: the server misbehaved under load.
         var unexpectedErrors: [String] = []
         /// Milliseconds from the start of the load to the SIGKILL.
@@ -38,8 +57,10 @@ struct CrashRound {
     let writers: Int
     /// Unique per run and round; every login of the round starts with it.
     let loginPrefix: String
+    /// Unique per run and round; register numbers of the round start with it (see `registerNumberBase(writer:)`).
+    let registerNumberBase: Int
 
-    /// Sets up the writers (admins signed up and logged in), runs the load and
+    /// Sets up the writers (accounts signed up and logged in), runs the load and
     /// kills `pid` after `killAfter`.
     func run(killAfter: Duration, pid: pid_t) async throws -> Outcome {
         var outcome = Outcome()
@@ -48,36 +69,30 @@ struct CrashRound {
             try await prepare(&prepared, &outcome)
             try await load(prepared, killAfter: killAfter, pid: pid, into: &outcome)
         } catch {
-            for writer in prepared { await writer.connection.close() }
+            for writer in prepared { await writer.context.connection.close() }
             throw error
         }
-        for writer in prepared { await writer.connection.close() }
+        for writer in prepared { await writer.context.connection.close() }
         return outcome
     }
 
-    /// Connects every writer; CreateUser writers sign up an admin account and log in.
+    /// Connects every writer and runs its workload's setup.
     private func prepare(_ prepared: inout [Writer], _ outcome: inout Outcome) async throws {
         for index in 0..<writers {
             let connection = try await DealerConnection.connect(host: host, port: port)
-            let kind: WriteKind = index % 2 == 0 ? .signUp : .createUser
-            var token = ""
-            if kind == .createUser {
-                let admin = "\(loginPrefix)w\(index)admin"
-                do {
-                    _ = try await connection.call(
-                        Auth_V1_AuthService.signUp,
-                        .init(accountName: "crash \(admin)", login: admin, password: Self.password), timeout: .seconds(10))
-                    outcome.acknowledged.append(admin)
-                    outcome.acknowledgedByKind[.signUp, default: 0] += 1
-                    token = try await connection.call(
-                        Auth_V1_AuthService.login, .init(login: admin, password: Self.password), timeout: .seconds(10)
-                    ).token
-                } catch {
-                    await connection.close()
-                    throw error
-                }
+            let kind = WriteKind.of(writer: index)
+            let context = CrashWriterContext(
+                connection: connection, loginPrefix: "\(loginPrefix)w\(index)",
+                registerNumberBase: registerNumberBase + index * 1_000_000)
+            var log = CrashCallLog()
+            do {
+                let workload = try await kind.workload.prepare(context, log: &log)
+                outcome.acknowledged.append(log)
+                prepared.append(Writer(context: context, kind: kind, workload: workload))
+            } catch {
+                await connection.close()
+                throw error
             }
-            prepared.append(Writer(connection: connection, kind: kind, token: token, loginPrefix: "\(loginPrefix)w\(index)n"))
         }
     }
 
@@ -100,9 +115,8 @@ struct CrashRound {
             for try await event in group {
                 switch event {
                 case .writer(let report):
-                    outcome.acknowledged += report.acknowledged
-                    outcome.acknowledgedByKind[report.kind, default: 0] += report.acknowledged.count
-                    outcome.inFlight += report.inFlight.map { [$0] } ?? []
+                    outcome.acknowledged.append(report.log)
+                    outcome.inFlight += report.log.inFlight.map { [$0] } ?? []
                     outcome.unexpectedErrors += report.unexpectedError.map { [$0] } ?? []
                 case .killed(let after):
                     outcome.killedAtMs = Int(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000)
@@ -127,40 +141,27 @@ struct CrashRound {
     /// One connection writing one call at a time until the connection dies.
     struct Writer: Sendable {
         struct Report: Sendable {
-            let kind: WriteKind
-            var acknowledged: [String] = []
-            var inFlight: String?
+            /// The load's writes (the setup's are in the outcome already), with the call in flight at the end.
+            var log = CrashCallLog()
             var unexpectedError: String?
         }
 
-        let connection: DealerConnection
+        let context: CrashWriterContext
         let kind: WriteKind
-        let token: String
-        let loginPrefix: String
+        let workload: any CrashWorkload
 
         func run(killSwitch: KillSwitch) async -> Report {
-            var report = Report(kind: kind)
+            var report = Report()
+            var workload = self.workload
             var sequence = 0
             while true {
-                let login = "\(loginPrefix)\(sequence)"
-                sequence += 1
                 do {
-                    switch kind {
-                    case .signUp:
-                        _ = try await connection.call(
-                            Auth_V1_AuthService.signUp,
-                            .init(accountName: "crash \(login)", login: login, password: CrashRound.password),
-                            timeout: .seconds(10))
-                    case .createUser:
-                        _ = try await connection.call(
-                            Auth_V1_AuthService.createUser,
-                            .init(login: login, password: CrashRound.password, rights: sequence % 4 == 0 ? [.admin] : []),
-                            token: token, timeout: .seconds(10))
-                    }
-                    report.acknowledged.append(login)
+                    try await workload.step(sequence, log: &report.log)
+                    sequence += 1
                 } catch {
-                    report.inFlight = login
-                    if !killSwitch.hasFired { report.unexpectedError = "\(kind.rawValue) \(login): \(error)" }
+                    if !killSwitch.hasFired {
+                        report.unexpectedError = "\(kind.rawValue) writer \(context.loginPrefix) write \(sequence): \(error)"
+                    }
                     return report
                 }
             }

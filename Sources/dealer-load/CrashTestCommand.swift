@@ -14,15 +14,20 @@ import Darwin
 struct CrashTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crash-test",
-        abstract: "Kill a dealerd under concurrent SignUp/CreateUser load with SIGKILL, round after round, and check its database.",
+        abstract: "Kill a dealerd under concurrent load over the whole write surface with SIGKILL, round after round, and check its database.",
         discussion: """
             Each round starts dealerd on the same database (--port 0 --password-cost minimal), runs \
-            --writers concurrent writers (one connection each, one call at a time; even writers SignUp, odd \
-            writers CreateUser as a logged-in admin), sends SIGKILL at a random moment between \
-            --min-kill-ms and --max-kill-ms into the load, then opens the database with DealerStore and \
-            checks that every login acknowledged so far (this round and all earlier ones) is present, \
-            integrity_check is ok and no invariant is broken. After the last round dealerd is started \
-            once more and an acknowledged user logs in through it. Exits non-zero on any failure.
+            --writers concurrent writers (one connection each, one call at a time; even writers alternate \
+            SignUp and CreateUser as a logged-in admin; odd writers cycle through the request workflow \
+            (SubmitRequest, AcceptRequest or RejectRequest, Disconnect), registers (AddRegister, \
+            TransferRegisters between served accounts, CreateGroup, ConvertGroupToClient) and \
+            SetUserRights), sends SIGKILL at a random moment between --min-kill-ms and --max-kill-ms into \
+            the load, then opens the database with DealerStore and checks that every fact an acknowledged \
+            write promised so far (this round and all earlier ones) holds - each entity in its last \
+            acknowledged state, or in the state the call in flight at the kill would have left - that \
+            integrity_check is ok and no invariant is broken. After the last round the checker is fed one \
+            false fact per kind and must report each missing, and dealerd is started once more and an \
+            acknowledged user logs in through it. Exits non-zero on any failure.
             """
     )
 
@@ -47,6 +52,9 @@ struct CrashTestCommand: AsyncParsableCommand {
     @Option(help: "dealerd --sync mode.")
     var sync = "full"
 
+    @Flag(help: .hidden)
+    var plantMissingFact = false
+
     @Option(help: "Directory for the database and the dealerd logs (default: a new temporary one, removed if every round passes).")
     var workDirectory: String?
 
@@ -65,7 +73,8 @@ struct CrashTestCommand: AsyncParsableCommand {
         let runTag = String(seed % 46_656, radix: 36)  // keeps logins unique if --work-directory is reused
         say("crash-test: seed \(seed), \(rounds) rounds, \(writers) writers, kill at \(minKillMs)-\(maxKillMs) ms, sync \(sync), db \(database)")
 
-        var acknowledged: [String] = []
+        var ledger = CrashLedger()
+        var acknowledgedByMethod: [String: Int] = [:]
         var passed = 0
         var failed = 0
         for round in 1...rounds {
@@ -74,8 +83,11 @@ struct CrashTestCommand: AsyncParsableCommand {
             do {
                 let line = try await runRound(
                     round, killAfterMs: killAfter, database: database, directory: directory,
-                    loginPrefix: "c\(runTag)r\(round)", acknowledged: &acknowledged)
+                    loginPrefix: "c\(runTag)r\(round)",
+                    registerNumberBase: Int(seed % 1000) * 10_000_000_000_000 + (round % 100_000) * 100_000_000,
+                    ledger: &ledger)
                 if line.passed { passed += 1 } else { failed += 1 }
+                acknowledgedByMethod.merge(line.acknowledgedByMethod, uniquingKeysWith: +)
                 say("\(label): \(line.text)")
             } catch {
                 failed += 1
@@ -85,12 +97,26 @@ struct CrashTestCommand: AsyncParsableCommand {
         }
 
         do {
-            try await finalRestart(database: database, directory: directory, login: acknowledged.last)
-            say("final restart: dealerd opened the database and \(acknowledged.last ?? "nobody") logged in; \(acknowledged.count) acknowledged logins in all")
+            let selfCheck = try CrashVerification.selfCheck(databasePath: database, ledger: ledger)
+            if selfCheck.unreported.isEmpty {
+                say("checker self-check: \(selfCheck.kinds.count) false facts planted (\(selfCheck.kinds.joined(separator: ", "))), all reported missing")
+            } else {
+                failed += 1
+                say("checker self-check: FAIL: false facts not reported: \(selfCheck.unreported.joined(separator: "; "))")
+            }
+        } catch {
+            failed += 1
+            say("checker self-check: FAIL: \(error)")
+        }
+
+        do {
+            try await finalRestart(database: database, directory: directory, login: ledger.lastLogin)
+            say("final restart: dealerd opened the database and \(ledger.lastLogin ?? "nobody") logged in; \(ledger.count) facts checked in all")
         } catch {
             failed += 1
             say("final restart: FAIL: \(error)")
         }
+        say("acknowledged in all: \(Self.describe(acknowledgedByMethod))")
         say("crash-test: \(passed) passed, \(failed) failed (seed \(seed))")
         if failed > 0 {
             say("crash-test: database and dealerd logs kept in \(directory.path)")
@@ -102,18 +128,29 @@ struct CrashTestCommand: AsyncParsableCommand {
     private struct RoundLine {
         let passed: Bool
         let text: String
+        let acknowledgedByMethod: [String: Int]
     }
 
-    /// Start, load, kill, check. Appends this round's acknowledged logins to `acknowledged`.
+    /// "N (n1 SignUp, n2 CreateUser, ...)", methods in `CrashCallLog.methods` order.
+    private static func describe(_ counts: [String: Int]) -> String {
+        let kinds = CrashCallLog.methods.map { "\(counts[$0, default: 0]) \($0)" }
+        return "\(counts.values.reduce(0, +)) (\(kinds.joined(separator: ", ")))"
+    }
+
+    /// Start, load, kill, check. Adds this round's acknowledged facts to `ledger`.
     private func runRound(
-        _ round: Int, killAfterMs: Int, database: String, directory: URL, loginPrefix: String, acknowledged: inout [String]
+        _ round: Int, killAfterMs: Int, database: String, directory: URL, loginPrefix: String, registerNumberBase: Int,
+        ledger: inout CrashLedger
     ) async throws -> RoundLine {
         let daemon = try await ChildDaemon.start(
             executable: dealerd, arguments: daemonArguments(database),
             logURL: directory.appendingPathComponent("dealerd-\(round).log"))
         let outcome: CrashRound.Outcome
         do {
-            outcome = try await CrashRound(host: "127.0.0.1", port: daemon.port, writers: writers, loginPrefix: loginPrefix)
+            outcome = try await CrashRound(
+                host: "127.0.0.1", port: daemon.port, writers: writers, loginPrefix: loginPrefix,
+                registerNumberBase: registerNumberBase
+            )
                 .run(killAfter: .milliseconds(killAfterMs), pid: daemon.pid)
         } catch {
             ChildDaemon.sendSignal(SIGKILL, to: daemon.pid)
@@ -125,9 +162,13 @@ struct CrashTestCommand: AsyncParsableCommand {
             guard let first = outcome.unexpectedErrors.first else { throw error }
             throw LoadFailure(reason: "\(error)\nfirst error before the kill: \(first)")
         }
-        acknowledged += outcome.acknowledged
+        ledger.acknowledge(outcome.acknowledged.acknowledgedFacts)
+        for call in outcome.inFlight { ledger.allowInFlight(call.factsIfCommitted) }
+        if plantMissingFact, let fact = outcome.acknowledged.acknowledgedFacts.last {
+            ledger.acknowledge([fact.falsified])  // hidden --plant-missing-fact: this round must fail
+        }
 
-        let check = try CrashVerification.check(databasePath: database, acknowledged: acknowledged, inFlight: outcome.inFlight)
+        let check = try CrashVerification.check(databasePath: database, ledger: ledger, inFlight: outcome.inFlight)
         var problems: [String] = []
         if !(exit.bySignal && exit.status == SIGKILL) { problems.append("dealerd ended by \(exit), not SIGKILL") }
         if !outcome.unexpectedErrors.isEmpty {
@@ -136,20 +177,20 @@ struct CrashTestCommand: AsyncParsableCommand {
                     + "dealerd log (\(daemon.logURL.path)) ends:\n\(ChildDaemon.logTail(daemon.logURL, lines: 4))")
         }
         if !check.missing.isEmpty {
-            problems.append("\(check.missing.count) acknowledged logins missing: \(check.missing.prefix(5).joined(separator: ", "))")
+            problems.append("\(check.missing.count) acknowledged facts missing: \(check.missing.prefix(5).joined(separator: "; "))")
         }
         if !check.integrityOK { problems.append("integrity_check is not ok") }
         if !check.violations.isEmpty {
             problems.append("\(check.violations.count) invariant violations: \(check.violations.prefix(5).joined(separator: "; "))")
         }
-        let kinds = CrashRound.WriteKind.allCases.map { "\(outcome.acknowledgedByKind[$0, default: 0]) \($0.rawValue)" }
+        let counts = outcome.acknowledged.acknowledgedByMethod
         let text =
-            "SIGKILL at \(outcome.killedAtMs) ms; \(outcome.acknowledged.count) acknowledged (\(kinds.joined(separator: ", "))), "
-            + "\(outcome.inFlight.count) in flight (\(check.inFlightCommitted) committed); "
-            + "\(acknowledged.count - check.missing.count)/\(acknowledged.count) acknowledged present, "
+            "SIGKILL at \(outcome.killedAtMs) ms; \(Self.describe(counts)) acknowledged, "
+            + "\(outcome.inFlight.count) in flight (\(check.inFlightCommitted) known committed); "
+            + "\(ledger.count - check.missing.count)/\(ledger.count) facts hold, "
             + "integrity \(check.integrityOK ? "ok" : "BAD"), invariants \(check.violations.isEmpty ? "ok" : "BROKEN")"
             + (problems.isEmpty ? " - pass" : " - FAIL: \(problems.joined(separator: "; "))")
-        return RoundLine(passed: problems.isEmpty, text: text)
+        return RoundLine(passed: problems.isEmpty, text: text, acknowledgedByMethod: counts)
     }
 
     /// dealerd must still start on the final (killed) database and serve an acknowledged user.
