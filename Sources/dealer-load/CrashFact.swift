@@ -42,17 +42,22 @@ enum CrashFact: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A fact about the same entity that no write of the crash test ever makes
-    /// true: a missing login, flipped rights, a request moved back (or on to a
-    /// state never acknowledged), a dealer swap, a register in no account. Fed to
+    /// true, even with the call in flight at the kill committed: a missing login,
+    /// earlier rights, a request moved back (or on to a state never acknowledged),
+    /// an account served by itself, a register in no account. Fed to
     /// the checker to show it reports what is absent.
     var falsified: CrashFact {
         switch self {
         case .userExists(let login): .userExists(login: login + "-never")
+        // The value before the acknowledged one in the rights writer's cycle
+        // (admin, dealer, both, none): the unanswered call in flight at the kill
+        // may have committed the next one, never an earlier one.
         case .userRights(let accountID, let userID, let admin, let dealer):
-            .userRights(accountID: accountID, userID: userID, admin: !admin, dealer: dealer)
+            .userRights(accountID: accountID, userID: userID, admin: !admin, dealer: admin ? dealer : !dealer)
         case .requestStatus(let client, let request, let status):
             .requestStatus(clientAccountID: client, requestID: request, status: status == .pending ? .cancelled : .pending)
-        case .servedBy(let client, let dealer): .servedBy(clientAccountID: client, dealerAccountID: dealer == nil ? client : nil)
+        // Served by itself: never (an in-flight Disconnect may have made "nobody" true).
+        case .servedBy(let client, _): .servedBy(clientAccountID: client, dealerAccountID: client)
         case .registerIn(_, let register, _): .registerIn(accountID: 0, registerID: register, groupID: nil)
         case .registerInAccountOf(let login, let register): .registerInAccountOf(login: login + "-never", registerID: register)
         }
