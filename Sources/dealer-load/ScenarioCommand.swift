@@ -35,17 +35,7 @@ struct ScenarioCommand: AsyncParsableCommand {
     @Argument(help: "Scenarios to run, in order: health, whoami, list, write, mixed (default: all five).")
     var scenarios: [Scenario] = [.health, .whoami, .list, .write, .mixed]
 
-    @Option(help: "Server address (with --port).")
-    var host = "127.0.0.1"
-
-    @Option(help: "Port of a running dealerd.")
-    var port: Int?
-
-    @Option(help: "Start this dealerd on a fresh temporary database instead of using --port.")
-    var dealerd: String?
-
-    @Option(help: "--sync of the dealerd started with --dealerd: full or normal.")
-    var sync = "full"
+    @OptionGroup var target: DealerdTarget
 
     @Option(help: "Pid of the running dealerd, for its CPU and RSS (read from /proc).")
     var serverPid: Int32?
@@ -84,8 +74,6 @@ struct ScenarioCommand: AsyncParsableCommand {
     var json = false
 
     mutating func validate() throws {
-        guard (port == nil) != (dealerd == nil) else { throw ValidationError("give exactly one of --port and --dealerd") }
-        guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
         guard !scenarios.contains(.baseline) else { throw ValidationError("baseline runs by itself before the others") }
         guard connections >= 1, inFlight >= 1, inFlight <= 4096, threads >= 1 else {
             throw ValidationError("--connections >= 1, --in-flight 1...4096, --threads >= 1")
@@ -104,25 +92,12 @@ struct ScenarioCommand: AsyncParsableCommand {
         var children: [ChildDaemon] = []
         var directory: URL?
         do {
-            var serverPort = port ?? 0
-            var serverPid = self.serverPid
-            if let dealerd {
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dealer-scenario-\(getpid())")
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                directory = dir
-                let daemon = try await ChildDaemon.start(
-                    executable: dealerd,
-                    arguments: [
-                        "--host", "127.0.0.1", "--port", "0", "--db", dir.appendingPathComponent("load.sqlite").path,
-                        "--sync", sync, "--password-cost", "minimal",
-                    ],
-                    logURL: dir.appendingPathComponent("dealerd.log"))
-                children.append(daemon)
-                serverPort = daemon.port
-                serverPid = daemon.pid
-                log("started \(dealerd) --sync \(sync) --password-cost minimal on port \(serverPort) (pid \(daemon.pid))")
-            }
-            let serverHost = dealerd == nil ? host : "127.0.0.1"
+            let server = try await target.resolve(tag: "scenario")
+            if let daemon = server.daemon { children.append(daemon) }
+            directory = server.directory
+            if let line = target.startedLine(server) { log(line) }
+            let (serverHost, serverPort) = (server.host, server.port)
+            let serverPid = server.daemon?.pid ?? self.serverPid
 
             var baseline: ScenarioResult?
             if !noBaseline {
@@ -136,7 +111,7 @@ struct ScenarioCommand: AsyncParsableCommand {
                     echoPort = echo.port
                     echoPid = echo.pid
                 }
-                let host = baselinePort == nil ? "127.0.0.1" : self.host
+                let host = baselinePort == nil ? "127.0.0.1" : target.host
                 baseline = try await measure(.baseline, host: host, port: echoPort, seed: nil, pid: echoPid)
             }
 

@@ -23,17 +23,7 @@ struct StorageBenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Server address (with --port).")
-    var host = "127.0.0.1"
-
-    @Option(help: "Port of a running dealerd.")
-    var port: Int?
-
-    @Option(help: "Start this dealerd on a fresh temporary database instead of using --port.")
-    var dealerd: String?
-
-    @Option(help: "--sync of the dealerd started with --dealerd: full or normal.")
-    var sync = "full"
+    @OptionGroup var target: DealerdTarget
 
     @Option(help: "The write: set-user-rights or sign-up.")
     var write = StorageWorkload.Write.setUserRights.rawValue
@@ -59,9 +49,7 @@ struct StorageBenchCommand: AsyncParsableCommand {
     private var writeClientCounts: [Int] { writeClients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     mutating func validate() throws {
-        guard (port == nil) != (dealerd == nil) else { throw ValidationError("give exactly one of --port and --dealerd") }
         guard StorageWorkload.Write(rawValue: write) != nil else { throw ValidationError("--write is set-user-rights or sign-up") }
-        guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync is full or normal") }
         guard writeClientCounts.allSatisfy({ $0 >= 1 }), readConnections >= 0, readInFlight >= 1 else {
             throw ValidationError("client, connection and in-flight counts must be positive")
         }
@@ -87,28 +75,16 @@ struct StorageBenchCommand: AsyncParsableCommand {
             })
         }
 
-        var daemon: ChildDaemon?
-        var directory: URL?
-        if let dealerd {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dealer-storage-\(getpid())")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            directory = dir
-            daemon = try await ChildDaemon.start(
-                executable: dealerd,
-                arguments: [
-                    "--host", "127.0.0.1", "--port", "0", "--db", dir.appendingPathComponent("bench.sqlite").path,
-                    "--sync", sync, "--password-cost", "minimal",
-                ],
-                logURL: dir.appendingPathComponent("dealerd.log"))
-            print("storage-bench: started \(dealerd) --sync \(sync) --password-cost minimal on port \(daemon!.port)")
-        }
+        let server = try await target.resolve(tag: "storage")
+        let (daemon, directory) = (server.daemon, server.directory)
+        if let line = target.startedLine(server) { print("storage-bench: \(line)") }
         let runTag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         do {
             var results = [[StorageLoad.Result]](repeating: [], count: loads.count)
             for run in 1...`repeat` {
                 for (index, load) in loads.enumerated() {
                     let workload = StorageWorkload(
-                        host: daemon == nil ? host : "127.0.0.1", port: daemon?.port ?? port!,
+                        host: server.host, port: server.port,
                         loginPrefix: "sb\(runTag)x\(run)l\(index)")
                     let (slots, connections) = try await load.setUp(workload)
                     let result: StorageLoad.Result
