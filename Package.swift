@@ -87,6 +87,7 @@ let package = Package(
                 "DealerStore",
                 "CSodium",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 

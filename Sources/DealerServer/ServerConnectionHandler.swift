@@ -141,32 +141,41 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     /// Handles one whole frame body.
     private func handleFrame(_ body: ByteBuffer, context: ChannelHandlerContext) {
-        let frame: Rpc_V1_Frame
+        let frame: FrameEnvelope.Inbound
         do {
-            frame = try Rpc_V1_Frame(buffer: body)
+            frame = try FrameEnvelope.parse(body)
         } catch {
             goAwayAndClose(context, RPCError(.invalidArgument, .malformedFrame, "frame does not parse as rpc.v1.Frame: \(error)"))
             return
         }
-        switch (state, frame.kind) {
-        case (.awaitingHello, .hello(let hello)):
-            receiveHello(hello, context: context)
+        switch (state, frame) {
+        case (.awaitingHello, .other(let frame)):
+            if case .hello(let hello) = frame.kind {
+                receiveHello(hello, context: context)
+            } else {
+                goAwayAndClose(context, RPCError(.invalidArgument, .helloRequired, "the first frame of a connection must be a Hello"))
+            }
         case (.awaitingHello, _):
             goAwayAndClose(context, RPCError(.invalidArgument, .helloRequired, "the first frame of a connection must be a Hello"))
         case (_, .request(let request)):
             receiveRequest(request, context: context)
-        case (_, .ping(let ping)):
-            write(Rpc_V1_Frame(kind: .pong(Rpc_V1_Pong(opaque: ping.opaque))), context: context)
-        case (_, .pong):
-            break
-        case (_, .cancel(let cancel)):
-            cancelCall(cancel.callID, context: context)
-        case (_, .goAway):
-            // The client sends no more calls; answer what it sent, then close.
-            state = .draining
-            closeIfDrained(context)
-        case (_, .hello), (_, .helloAck), (_, .response), (_, nil):
+        case (_, .response):
             goAwayAndClose(context, RPCError(.invalidArgument, .malformedFrame, "a client may not send this frame here"))
+        case (_, .other(let frame)):
+            switch frame.kind {
+            case .ping(let ping):
+                write(Rpc_V1_Frame(kind: .pong(Rpc_V1_Pong(opaque: ping.opaque))), context: context)
+            case .pong:
+                break
+            case .cancel(let cancel):
+                cancelCall(cancel.callID, context: context)
+            case .goAway:
+                // The client sends no more calls; answer what it sent, then close.
+                state = .draining
+                closeIfDrained(context)
+            case .request, .hello, .helloAck, .response, nil:
+                goAwayAndClose(context, RPCError(.invalidArgument, .malformedFrame, "a client may not send this frame here"))
+            }
         }
     }
 
@@ -384,7 +393,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private struct Call {
         /// Unique on this connection (call ids may be reused once answered).
         let serial: UInt64
-        let request: Rpc_V1_Request
+        let request: RequestEnvelope
         /// From `timeout_ms`, counted from when the Request was read.
         let deadline: NIODeadline?
         /// When the Request was read (uptime nanoseconds), for the latency metric; 0 without metrics.
@@ -399,7 +408,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         var registered = false
     }
 
-    private func receiveRequest(_ request: Rpc_V1_Request, context: ChannelHandlerContext) {
+    private func receiveRequest(_ request: RequestEnvelope, context: ChannelHandlerContext) {
         metrics?.requestReceived()
         let receivedAt = metrics == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         guard state == .active else {
@@ -604,15 +613,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         callID: UInt64, result: Result<[UInt8], any Error>, method: String, receivedAt: UInt64,
         context: ChannelHandlerContext
     ) {
-        let frame: Rpc_V1_Frame
+        var buffer = context.channel.allocator.buffer(capacity: 64)
         let code: Rpc_V1_StatusCode
         switch result {
         case .success(let payload):
-            frame = .response(callID: callID, payload: payload)
+            FrameEnvelope.writeResponse(callID: callID, payload: payload, into: &buffer)
             code = .ok
         case .failure(let error):
             let status = ErrorStatus.status(for: error, callID: callID, method: method, logger: logger)
-            frame = .response(callID: callID, status: status)
+            FrameEnvelope.writeResponse(callID: callID, status: status, payload: [], into: &buffer)
             code = status.code
         }
         if let metrics {
@@ -621,12 +630,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
                 method: served ? method : ServerMetrics.unknownMethodLabel, code: code,
                 nanoseconds: NIODeadline.now().uptimeNanoseconds &- receivedAt)
         }
-        write(frame, context: context)
+        write(buffer, context: context)
     }
 
     private func write(_ frame: Rpc_V1_Frame, context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: 64)
         frame.writeLengthPrefixed(into: &buffer)
+        write(buffer, context: context)
+    }
+
+    /// Writes one whole length-prefixed frame.
+    private func write(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
         if !outboundWritable { recordBufferedOutboundBytes(context) }

@@ -1,6 +1,7 @@
 import DealerProtocol
 import DealerStore
 import Logging
+public import NIOCore
 
 /// Where a handler runs.
 public enum HandlerExecution: Sendable {
@@ -48,10 +49,10 @@ public struct CallContext: Sendable {
 public struct MethodHandler: Sendable {
     public let path: String
     public let execution: HandlerExecution
-    private let body: @Sendable ([UInt8], CallContext) throws -> [UInt8]
+    private let body: @Sendable (ByteBuffer, CallContext) throws -> [UInt8]
     /// For a handler that can often answer from memory: tries that, nil when
     /// the call needs its lane after all.
-    private let memoryBody: (@Sendable ([UInt8], CallContext) throws -> [UInt8]?)?
+    private let memoryBody: (@Sendable (ByteBuffer, CallContext) throws -> [UInt8]?)?
 
     init<Request, Response>(
         _ method: RPCMethod<Request, Response>,
@@ -76,9 +77,9 @@ public struct MethodHandler: Sendable {
     }
 
     /// The request in `payload`, or INVALID_ARGUMENT (`INVALID_STRING`, `BAD_PAYLOAD`).
-    private static func decode<Request: ProtoMessage>(_ payload: [UInt8]) throws -> Request {
+    private static func decode<Request: ProtoMessage>(_ payload: ByteBuffer) throws -> Request {
         do {
-            return try Request(serializedBytes: payload)
+            return try Request(buffer: payload)
         } catch where error.kind == .invalidString {
             throw RPCError(.invalidArgument, .invalidString, error.message)
         } catch {
@@ -103,7 +104,7 @@ public struct MethodHandler: Sendable {
     /// Runs the call. Throws `RPCError` for expected failures (a store error
     /// becomes its `RPCError` here, through `RPCError.answering`); anything else
     /// is an internal error that the server logs and answers as INTERNAL.
-    public func invoke(payload: [UInt8], context: CallContext) throws -> [UInt8] {
+    public func invoke(payload: ByteBuffer, context: CallContext) throws -> [UInt8] {
         try body(payload, context)
     }
 
@@ -115,7 +116,7 @@ public struct MethodHandler: Sendable {
     /// `.eventLoop` handler; for a handler registered with a from-memory path,
     /// when that path can answer (a cached session); nil when the call must go
     /// to its lane (`invoke` there).
-    public func invokeInline(payload: [UInt8], context: CallContext) -> Result<[UInt8], any Error>? {
+    public func invokeInline(payload: ByteBuffer, context: CallContext) -> Result<[UInt8], any Error>? {
         if execution == .eventLoop { return Result { try invoke(payload: payload, context: context) } }
         guard let memoryBody else { return nil }
         do {

@@ -1,0 +1,292 @@
+public import NIOCore
+
+/// Reads and writes the `rpc.v1.Frame` envelope of calls and their answers
+/// directly in the wire format, so a call's payload is never copied on its
+/// way in (it stays a slice of the receive buffer) and is copied once on its
+/// way out (into the frame being written).
+///
+/// The generic decoder (protobuf-c through `Rpc_V1_Frame(buffer:)`) copies a
+/// payload into its arena, then into a `[UInt8]`, and the method's decoder
+/// unpacks it again; encoding builds a C message tree first. Here:
+/// - `parse` reads a Request or Response frame in the canonical shape every
+///   encoder produces: one envelope field, inside it only known fields, each
+///   at most once and with its wire type, strings valid UTF-8 without
+///   U+0000. Anything else (other frame kinds, repeated or unknown fields, a
+///   string to refuse) goes to the generic decoder, which decides exactly as
+///   before: the fast path never accepts what the generic one refuses, nor
+///   reads a frame differently.
+/// - `writeResponse` / `writeRequest` write the length prefix and the
+///   envelope by hand around the payload; the bytes are what the generic
+///   encoder writes (proto3: default values left out, fields in order).
+public enum FrameEnvelope {
+    /// A frame body: a call, an answer, or any other kind as a whole message.
+    public enum Inbound: Sendable {
+        case request(RequestEnvelope)
+        case response(ResponseEnvelope)
+        case other(Rpc_V1_Frame)
+    }
+
+    /// Parses one frame body (the bytes after the length prefix).
+    public static func parse(_ body: ByteBuffer) throws(ProtoDecodingError) -> Inbound {
+        if let fast = body.withUnsafeReadableBytes({ parseCanonical($0, body: body) }) {
+            return fast
+        }
+        let frame = try Rpc_V1_Frame(buffer: body)
+        switch frame.kind {
+        case .request(let request):
+            return .request(RequestEnvelope(request))
+        case .response(let response):
+            return .response(ResponseEnvelope(response))
+        default:
+            return .other(frame)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Appends a length-prefixed Response frame. A nil `status` is left out
+    /// (an absent status means OK).
+    public static func writeResponse(
+        callID: UInt64, status: Rpc_V1_Status? = nil, payload: [UInt8], into buffer: inout ByteBuffer
+    ) {
+        let statusBytes = status?.serializedBytes()
+        var responseLength = 0
+        if callID != 0 { responseLength += 1 + varintLength(callID) }
+        if let statusBytes { responseLength += fieldLength(statusBytes.count) }
+        if !payload.isEmpty { responseLength += fieldLength(payload.count) }
+        let frameLength = fieldLength(responseLength)
+        buffer.reserveCapacity(minimumWritableBytes: 4 + frameLength)
+        buffer.writeInteger(UInt32(frameLength))
+        buffer.writeInteger(UInt8(0x22))  // Frame.response = 4, length-delimited
+        writeVarint(UInt64(responseLength), into: &buffer)
+        if callID != 0 {
+            buffer.writeInteger(UInt8(0x08))  // Response.call_id = 1, varint
+            writeVarint(callID, into: &buffer)
+        }
+        if let statusBytes {
+            buffer.writeInteger(UInt8(0x12))  // Response.status = 2
+            writeVarint(UInt64(statusBytes.count), into: &buffer)
+            buffer.writeBytes(statusBytes)
+        }
+        if !payload.isEmpty {
+            buffer.writeInteger(UInt8(0x1A))  // Response.payload = 3
+            writeVarint(UInt64(payload.count), into: &buffer)
+            buffer.writeBytes(payload)
+        }
+    }
+
+    /// Appends a length-prefixed Request frame.
+    public static func writeRequest(
+        callID: UInt64, method: String, sessionToken: String, timeoutMs: UInt32, payload: some Collection<UInt8>,
+        into buffer: inout ByteBuffer
+    ) {
+        let methodCount = method.utf8.count
+        let tokenCount = sessionToken.utf8.count
+        let payloadCount = payload.count
+        var requestLength = 0
+        if callID != 0 { requestLength += 1 + varintLength(callID) }
+        if methodCount > 0 { requestLength += fieldLength(methodCount) }
+        if tokenCount > 0 { requestLength += fieldLength(tokenCount) }
+        if timeoutMs != 0 { requestLength += 1 + varintLength(UInt64(timeoutMs)) }
+        if payloadCount > 0 { requestLength += fieldLength(payloadCount) }
+        let frameLength = fieldLength(requestLength)
+        buffer.reserveCapacity(minimumWritableBytes: 4 + frameLength)
+        buffer.writeInteger(UInt32(frameLength))
+        buffer.writeInteger(UInt8(0x1A))  // Frame.request = 3, length-delimited
+        writeVarint(UInt64(requestLength), into: &buffer)
+        if callID != 0 {
+            buffer.writeInteger(UInt8(0x08))  // Request.call_id = 1
+            writeVarint(callID, into: &buffer)
+        }
+        if methodCount > 0 {
+            buffer.writeInteger(UInt8(0x12))  // Request.method = 2
+            writeVarint(UInt64(methodCount), into: &buffer)
+            buffer.writeString(method)
+        }
+        if tokenCount > 0 {
+            buffer.writeInteger(UInt8(0x1A))  // Request.session_token = 3
+            writeVarint(UInt64(tokenCount), into: &buffer)
+            buffer.writeString(sessionToken)
+        }
+        if timeoutMs != 0 {
+            buffer.writeInteger(UInt8(0x20))  // Request.timeout_ms = 4, varint
+            writeVarint(UInt64(timeoutMs), into: &buffer)
+        }
+        if payloadCount > 0 {
+            buffer.writeInteger(UInt8(0x2A))  // Request.payload = 5
+            writeVarint(UInt64(payloadCount), into: &buffer)
+            buffer.writeBytes(payload)
+        }
+    }
+
+    /// The bytes of a length-delimited field whose value has `count` bytes (one-byte tag).
+    @inline(__always)
+    private static func fieldLength(_ count: Int) -> Int {
+        1 + varintLength(UInt64(count)) + count
+    }
+
+    @inline(__always)
+    static func varintLength(_ value: UInt64) -> Int {
+        // 1 byte per started 7 bits; 0 takes 1 byte.
+        let bits = 64 - (value | 1).leadingZeroBitCount
+        return (bits + 6) / 7
+    }
+
+    @inline(__always)
+    private static func writeVarint(_ value: UInt64, into buffer: inout ByteBuffer) {
+        var value = value
+        while value >= 0x80 {
+            buffer.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        buffer.writeInteger(UInt8(value))
+    }
+
+    // MARK: Reading
+
+    /// The frame, when it is a Request or Response in the canonical shape;
+    /// nil sends it to the generic decoder.
+    private static func parseCanonical(_ bytes: UnsafeRawBufferPointer, body: ByteBuffer) -> Inbound? {
+        var reader = WireReader(bytes)
+        guard let key = reader.varint(), key == 0x1A || key == 0x22,
+            let length = reader.length(), reader.offset + length == bytes.count
+        else { return nil }
+        let start = reader.offset
+        if key == 0x1A {
+            return parseRequest(&reader, end: start + length, body: body).map { .request($0) }
+        }
+        return parseResponse(&reader, end: start + length, body: body).map { .response($0) }
+    }
+
+    private static func parseRequest(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> RequestEnvelope? {
+        var seen: UInt8 = 0
+        var callID: UInt64 = 0
+        var method = ""
+        var sessionToken = ""
+        var timeoutMs: UInt32 = 0
+        var payload: ByteBuffer? = nil
+        while reader.offset < end {
+            guard let key = reader.varint() else { return nil }
+            let number = key >> 3
+            if number >= 1, number <= 5 {
+                let bit = UInt8(1) << UInt8(number)
+                guard seen & bit == 0 else { return nil }
+                seen |= bit
+            }
+            switch key {
+            case 0x08:
+                guard let value = reader.varint() else { return nil }
+                callID = value
+            case 0x12:
+                guard let value = reader.string(end: end) else { return nil }
+                method = value
+            case 0x1A:
+                guard let value = reader.string(end: end) else { return nil }
+                sessionToken = value
+            case 0x20:
+                guard let value = reader.varint(), value <= UInt64(UInt32.max) else { return nil }
+                timeoutMs = UInt32(value)
+            case 0x2A:
+                guard let range = reader.lengthDelimited(end: end) else { return nil }
+                payload = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+            default:
+                return nil  // an unknown field or a wrong wire type: the generic decoder decides
+            }
+        }
+        guard reader.offset == end else { return nil }
+        return RequestEnvelope(
+            callID: callID, method: method, sessionToken: sessionToken, timeoutMs: timeoutMs,
+            payload: payload ?? ByteBuffer())
+    }
+
+    private static func parseResponse(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> ResponseEnvelope? {
+        var seen: UInt8 = 0
+        var callID: UInt64 = 0
+        var status: Rpc_V1_Status? = nil
+        var payload: ByteBuffer? = nil
+        while reader.offset < end {
+            guard let key = reader.varint() else { return nil }
+            let number = key >> 3
+            if number >= 1, number <= 3 {
+                let bit = UInt8(1) << UInt8(number)
+                guard seen & bit == 0 else { return nil }
+                seen |= bit
+            }
+            switch key {
+            case 0x08:
+                guard let value = reader.varint() else { return nil }
+                callID = value
+            case 0x12:
+                guard let range = reader.lengthDelimited(end: end),
+                    let slice = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count),
+                    let decoded = try? Rpc_V1_Status(buffer: slice)
+                else { return nil }
+                status = decoded
+            case 0x1A:
+                guard let range = reader.lengthDelimited(end: end) else { return nil }
+                payload = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+            default:
+                return nil
+            }
+        }
+        guard reader.offset == end else { return nil }
+        return ResponseEnvelope(callID: callID, status: status, payload: payload ?? ByteBuffer())
+    }
+}
+
+/// A cursor over protobuf wire bytes for `FrameEnvelope`; every read returns
+/// nil on anything truncated or out of the expected range.
+private struct WireReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// A varint of at most 10 bytes whose value fits 64 bits.
+    @inline(__always)
+    mutating func varint() -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            if shift == 63 && byte > 1 { return nil }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+            if shift > 63 { return nil }
+        }
+        return nil
+    }
+
+    /// A length that fits in what is left of the bytes.
+    @inline(__always)
+    mutating func length() -> Int? {
+        guard let length = varint(), length <= UInt64(bytes.count - offset) else { return nil }
+        return Int(length)
+    }
+
+    /// The byte range of a length-delimited value ending at or before `end`.
+    @inline(__always)
+    mutating func lengthDelimited(end: Int) -> Range<Int>? {
+        guard let length = length(), offset + length <= end else { return nil }
+        defer { offset += length }
+        return offset..<(offset + length)
+    }
+
+    /// A string value: valid UTF-8 without U+0000 (the rules of the generic
+    /// decoder), or nil so that decoder reports it.
+    mutating func string(end: Int) -> String? {
+        guard let range = lengthDelimited(end: end) else { return nil }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+        var ascii = true
+        for byte in value {
+            if byte == 0 { return nil }
+            if byte >= 0x80 { ascii = false }
+        }
+        if ascii { return String(decoding: value, as: UTF8.self) }
+        return String(validating: value, as: UTF8.self)
+    }
+}
