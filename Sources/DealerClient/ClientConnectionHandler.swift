@@ -3,8 +3,8 @@ import NIOCore
 
 /// What the client writes into its pipeline.
 enum ClientOutbound {
-    /// A length-prefixed Request frame and the promise of its Response.
-    case call(callID: UInt64, frame: ByteBuffer, timeout: TimeAmount?, response: EventLoopPromise<Rpc_V1_Response>)
+    /// Calls to send, in order (see `CallSubmissionQueue`).
+    case calls([CallSubmissionQueue.Submission])
     case cancel(callID: UInt64)
     case ping(opaque: UInt64, pong: EventLoopPromise<Void>)
     /// Take no new calls; close once the pending and queued ones are answered.
@@ -21,7 +21,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct Pending {
-        let response: EventLoopPromise<Rpc_V1_Response>
+        let response: EventLoopPromise<ResponseEnvelope>
         let timer: Scheduled<Void>?
     }
 
@@ -102,10 +102,26 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let frame = try? Rpc_V1_Frame(buffer: unwrapInboundIn(data)) else {
+        let inbound: FrameEnvelope.Inbound
+        do {
+            inbound = try FrameEnvelope.parse(unwrapInboundIn(data))
+        } catch {
             refusal = RPCError(.internal, .malformedFrame, "the server sent a frame that does not parse")
             context.close(promise: nil)
             return
+        }
+        let frame: Rpc_V1_Frame
+        switch inbound {
+        case .response(let response):
+            guard let call = pending.removeValue(forKey: response.callID) else { return }
+            call.timer?.cancel()
+            call.response.succeed(response)
+            callFinished(context: context)
+            return
+        case .request:
+            return
+        case .other(let other):
+            frame = other
         }
         switch frame.kind {
         case .helloAck(let ack):
@@ -113,11 +129,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             if ack.maxInFlightCalls > 0 { maxInFlight = Int(ack.maxInFlightCalls) }
             startKeepalive(ack, context: context)
             helloAck.succeed(ack)
-        case .response(let response):
-            guard let call = pending.removeValue(forKey: response.callID) else { return }
-            call.timer?.cancel()
-            call.response.succeed(response)
-            callFinished(context: context)
         case .ping(let ping):
             writeFrame(Rpc_V1_Frame(kind: .pong(Rpc_V1_Pong(opaque: ping.opaque))), context: context)
             context.flush()
@@ -143,7 +154,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
                 call.response.fail(UnsentCallError(error: error))
             }
             failQueued(UnsentCallError(error: error))
-        case .hello, .request, .cancel, nil:
+        case .hello, .request, .response, .cancel, nil:
             break
         }
     }
@@ -170,26 +181,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         // call's promise from now on (see DealerConnection.call).
         promise?.succeed()
         switch unwrapOutboundIn(data) {
-        case .call(let callID, let frame, let timeout, let response):
-            if let refusal {
-                response.fail(UnsentCallError(error: refusal))
-                return
-            }
-            var timer: Scheduled<Void>? = nil
-            if let timeout {
-                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                timer = context.eventLoop.scheduleTask(in: timeout) {
-                    loopBound.value.expire(callID)
-                }
-            }
-            let call = Pending(response: response, timer: timer)
-            if pending.count >= maxInFlight {
-                queued.append(Queued(callID: callID, frame: frame, pending: call))
-            } else {
-                pending[callID] = call
-                lastWrite = .now()
-                context.write(wrapOutboundOut(frame), promise: nil)
-            }
+        case .calls(let calls):
+            for call in calls { send(call, context: context) }
+            context.flush()
         case .cancel(let callID):
             if let index = queued.firstIndex(where: { $0.callID == callID }) {
                 let call = queued.remove(at: index).pending
@@ -220,6 +214,31 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     // MARK: Calls
+
+    /// Writes a call (without flushing), or queues it above the server's
+    /// in-flight limit, or fails it when the connection takes no calls.
+    private func send(_ submission: CallSubmissionQueue.Submission, context: ChannelHandlerContext) {
+        let callID = submission.callID
+        if let refusal {
+            submission.response.fail(UnsentCallError(error: refusal))
+            return
+        }
+        var timer: Scheduled<Void>? = nil
+        if let timeout = submission.timeout {
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: timeout) {
+                loopBound.value.expire(callID)
+            }
+        }
+        let call = Pending(response: submission.response, timer: timer)
+        if pending.count >= maxInFlight {
+            queued.append(Queued(callID: callID, frame: submission.frame, pending: call))
+        } else {
+            pending[callID] = call
+            lastWrite = .now()
+            context.write(wrapOutboundOut(submission.frame), promise: nil)
+        }
+    }
 
     /// A call left `pending`: start queued calls in its slot, or close a drained connection.
     private func callFinished(context: ChannelHandlerContext) {

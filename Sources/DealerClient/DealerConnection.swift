@@ -43,6 +43,7 @@ public final class DealerConnection: Sendable {
     private let channel: any Channel
     private let state: ConnectionState
     private let nextCallID = Atomic<UInt64>(0)
+    private let submissions = CallSubmissionQueue()
 
     private init(channel: any Channel, serverInfo: Rpc_V1_HelloAck, state: ConnectionState) {
         self.channel = channel
@@ -159,11 +160,11 @@ public final class DealerConnection: Sendable {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
         let timeoutAmount = timeout.map(timeAmount)
         let timeoutMs = timeoutAmount.map { UInt32(clamping: max(1, $0.nanoseconds / 1_000_000)) } ?? 0
-        let frame = Rpc_V1_Frame.request(
-            Rpc_V1_Request(
-                callID: callID, method: method.path, sessionToken: token, timeoutMs: timeoutMs,
-                payload: request.serializedBytes()))
-        let bytes = frame.lengthPrefixed(allocator: channel.allocator)
+        let payload = request.serializedBytes()
+        var bytes = channel.allocator.buffer(capacity: 32 + method.path.utf8.count + token.utf8.count + payload.count)
+        FrameEnvelope.writeRequest(
+            callID: callID, method: method.path, sessionToken: token, timeoutMs: timeoutMs, payload: payload,
+            into: &bytes)
         let limit = Int(serverInfo.maxFrameSize)
         if limit > 0 && bytes.readableBytes - 4 > limit {
             throw RPCError(
@@ -172,13 +173,8 @@ public final class DealerConnection: Sendable {
         }
         state.callStarted()
         defer { state.callEnded() }
-        let response = channel.eventLoop.makePromise(of: Rpc_V1_Response.self)
-        channel.writeAndFlush(
-            ClientOutbound.call(callID: callID, frame: bytes, timeout: timeoutAmount, response: response)
-        ).whenFailure { _ in
-            // The handler never saw the call: the channel was already closed.
-            response.fail(UnsentCallError(error: RPCError(.unavailable, .connectionClosed, "the connection to the server is closed")))
-        }
+        let response = channel.eventLoop.makePromise(of: ResponseEnvelope.self)
+        submit(CallSubmissionQueue.Submission(callID: callID, frame: bytes, timeout: timeoutAmount, response: response))
         let channel = self.channel
         let answer = try await withTaskCancellationHandler {
             try await response.futureResult.get()
@@ -187,9 +183,27 @@ public final class DealerConnection: Sendable {
         }
         if let error = answer.error { throw error }
         do {
-            return try Response(serializedBytes: answer.payload)
+            return try Response(buffer: answer.payload)
         } catch {
             throw RPCError(.internal, .badPayload, "the response is not a valid \(Response.protoMessageName): \(error)")
+        }
+    }
+
+    /// Hands a call to the event loop, together with the calls other tasks
+    /// submit before the loop gets to it (`CallSubmissionQueue`).
+    private func submit(_ submission: CallSubmissionQueue.Submission) {
+        guard submissions.append(submission) else { return }
+        let channel = self.channel
+        let submissions = self.submissions
+        channel.eventLoop.execute {
+            let calls = submissions.takeAll()
+            let handedOver = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(ClientOutbound.calls(calls), promise: handedOver)
+            handedOver.futureResult.whenFailure { _ in
+                // The handler never saw the calls: the channel was already closed.
+                let error = RPCError(.unavailable, .connectionClosed, "the connection to the server is closed")
+                for call in calls { call.response.fail(UnsentCallError(error: error)) }
+            }
         }
     }
 
