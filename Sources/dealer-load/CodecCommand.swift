@@ -17,7 +17,7 @@ struct CodecCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
-    @Option(help: ArgumentHelp("For profilers: run only this loop (swift-encode, swift-decode, swift-full, c-full).", visibility: .hidden))
+    @Option(help: ArgumentHelp("For profilers: run only this loop (swift-encode, swift-decode, swift-full, swift-envelope, c-full).", visibility: .hidden))
     var only: String?
 
     /// One row of the report: the median ns/op of each side.
@@ -38,6 +38,7 @@ struct CodecCommand: ParsableCommand {
             case "swift-encode": nanoseconds = swift.runEncode(iterations)
             case "swift-decode": nanoseconds = try swift.runDecode(iterations)
             case "swift-full": nanoseconds = try swift.runFull(iterations)
+            case "swift-envelope": nanoseconds = try swift.runFullEnvelope(iterations)
             case "c-full": nanoseconds = codec_baseline_run(iterations)
             default: throw ValidationError("unknown --only \(only)")
             }
@@ -64,6 +65,7 @@ struct CodecCommand: ParsableCommand {
             try record("c.decode", codec_baseline_run_decode(iterations))
             try record("swift.decode", swift.runDecode(iterations))
             try record("swift.full.bytebuffer", swift.runFullByteBuffer(iterations))
+            try record("swift.full.envelope", swift.runFullEnvelope(iterations))
         }
 
         func median(_ key: String) -> Double {
@@ -72,6 +74,9 @@ struct CodecCommand: ParsableCommand {
                 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
         let rows = [
+            Row(
+                name: "encode + decode, envelope by FrameEnvelope (what dealerd and the client do)",
+                swift: median("swift.full.envelope"), c: median("c.full")),
             Row(name: "encode + decode (one op)", swift: median("swift.full"), c: median("c.full")),
             Row(name: "encode only (payload, then frame)", swift: median("swift.encode"), c: median("c.encode")),
             Row(name: "decode only (frame, then payload)", swift: median("swift.decode"), c: median("c.decode")),

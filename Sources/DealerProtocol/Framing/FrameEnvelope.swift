@@ -1,5 +1,11 @@
 public import NIOCore
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// Reads and writes the `rpc.v1.Frame` envelope of calls and their answers
 /// directly in the wire format, so a call's payload is never copied on its
 /// way in (it stays a slice of the receive buffer) and is copied once on its
@@ -23,13 +29,14 @@ public enum FrameEnvelope {
     public enum Inbound: Sendable {
         case request(RequestEnvelope)
         case response(ResponseEnvelope)
-        case other(Rpc_V1_Frame)
+        // indirect: a whole frame is large, and calls (the common case) should not pay for copying its room.
+        indirect case other(Rpc_V1_Frame)
     }
 
     /// Parses one frame body (the bytes after the length prefix).
     public static func parse(_ body: ByteBuffer) throws(ProtoDecodingError) -> Inbound {
         if let fast = body.withUnsafeReadableBytes({ parseCanonical($0, body: body) }) {
-            return fast
+            return consume fast
         }
         let frame = try Rpc_V1_Frame(buffer: body)
         switch frame.kind {
@@ -55,67 +62,56 @@ public enum FrameEnvelope {
         if let statusBytes { responseLength += fieldLength(statusBytes.count) }
         if !payload.isEmpty { responseLength += fieldLength(payload.count) }
         let frameLength = fieldLength(responseLength)
-        buffer.reserveCapacity(minimumWritableBytes: 4 + frameLength)
-        buffer.writeInteger(UInt32(frameLength))
-        buffer.writeInteger(UInt8(0x22))  // Frame.response = 4, length-delimited
-        writeVarint(UInt64(responseLength), into: &buffer)
-        if callID != 0 {
-            buffer.writeInteger(UInt8(0x08))  // Response.call_id = 1, varint
-            writeVarint(callID, into: &buffer)
-        }
-        if let statusBytes {
-            buffer.writeInteger(UInt8(0x12))  // Response.status = 2
-            writeVarint(UInt64(statusBytes.count), into: &buffer)
-            buffer.writeBytes(statusBytes)
-        }
-        if !payload.isEmpty {
-            buffer.writeInteger(UInt8(0x1A))  // Response.payload = 3
-            writeVarint(UInt64(payload.count), into: &buffer)
-            buffer.writeBytes(payload)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + frameLength) { raw in
+            var out = RawWriter(raw)
+            out.bigEndian(UInt32(frameLength))
+            out.field(0x22, length: responseLength)  // Frame.response = 4
+            if callID != 0 { out.varintField(0x08, callID) }  // Response.call_id = 1
+            if let statusBytes { statusBytes.withUnsafeBytes { out.field(0x12, $0) } }  // Response.status = 2
+            if !payload.isEmpty { payload.withUnsafeBytes { out.field(0x1A, $0) } }  // Response.payload = 3
+            return out.written
         }
     }
 
     /// Appends a length-prefixed Request frame.
     public static func writeRequest(
-        callID: UInt64, method: String, sessionToken: String, timeoutMs: UInt32, payload: some Collection<UInt8>,
+        callID: UInt64, method: String, sessionToken: String, timeoutMs: UInt32, payload: [UInt8],
         into buffer: inout ByteBuffer
     ) {
-        let methodCount = method.utf8.count
-        let tokenCount = sessionToken.utf8.count
-        let payloadCount = payload.count
+        var method = method
+        var sessionToken = sessionToken
+        method.withUTF8 { method in
+            sessionToken.withUTF8 { token in
+                payload.withUnsafeBytes { payload in
+                    writeRequest(
+                        callID: callID, method: UnsafeRawBufferPointer(method), sessionToken: UnsafeRawBufferPointer(token),
+                        timeoutMs: timeoutMs, payload: payload, into: &buffer)
+                }
+            }
+        }
+    }
+
+    private static func writeRequest(
+        callID: UInt64, method: UnsafeRawBufferPointer, sessionToken: UnsafeRawBufferPointer, timeoutMs: UInt32,
+        payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+    ) {
         var requestLength = 0
         if callID != 0 { requestLength += 1 + varintLength(callID) }
-        if methodCount > 0 { requestLength += fieldLength(methodCount) }
-        if tokenCount > 0 { requestLength += fieldLength(tokenCount) }
+        if !method.isEmpty { requestLength += fieldLength(method.count) }
+        if !sessionToken.isEmpty { requestLength += fieldLength(sessionToken.count) }
         if timeoutMs != 0 { requestLength += 1 + varintLength(UInt64(timeoutMs)) }
-        if payloadCount > 0 { requestLength += fieldLength(payloadCount) }
+        if !payload.isEmpty { requestLength += fieldLength(payload.count) }
         let frameLength = fieldLength(requestLength)
-        buffer.reserveCapacity(minimumWritableBytes: 4 + frameLength)
-        buffer.writeInteger(UInt32(frameLength))
-        buffer.writeInteger(UInt8(0x1A))  // Frame.request = 3, length-delimited
-        writeVarint(UInt64(requestLength), into: &buffer)
-        if callID != 0 {
-            buffer.writeInteger(UInt8(0x08))  // Request.call_id = 1
-            writeVarint(callID, into: &buffer)
-        }
-        if methodCount > 0 {
-            buffer.writeInteger(UInt8(0x12))  // Request.method = 2
-            writeVarint(UInt64(methodCount), into: &buffer)
-            buffer.writeString(method)
-        }
-        if tokenCount > 0 {
-            buffer.writeInteger(UInt8(0x1A))  // Request.session_token = 3
-            writeVarint(UInt64(tokenCount), into: &buffer)
-            buffer.writeString(sessionToken)
-        }
-        if timeoutMs != 0 {
-            buffer.writeInteger(UInt8(0x20))  // Request.timeout_ms = 4, varint
-            writeVarint(UInt64(timeoutMs), into: &buffer)
-        }
-        if payloadCount > 0 {
-            buffer.writeInteger(UInt8(0x2A))  // Request.payload = 5
-            writeVarint(UInt64(payloadCount), into: &buffer)
-            buffer.writeBytes(payload)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + frameLength) { raw in
+            var out = RawWriter(raw)
+            out.bigEndian(UInt32(frameLength))
+            out.field(0x1A, length: requestLength)  // Frame.request = 3
+            if callID != 0 { out.varintField(0x08, callID) }  // Request.call_id = 1
+            if !method.isEmpty { out.field(0x12, method) }  // Request.method = 2
+            if !sessionToken.isEmpty { out.field(0x1A, sessionToken) }  // Request.session_token = 3
+            if timeoutMs != 0 { out.varintField(0x20, UInt64(timeoutMs)) }  // Request.timeout_ms = 4
+            if !payload.isEmpty { out.field(0x2A, payload) }  // Request.payload = 5
+            return out.written
         }
     }
 
@@ -132,16 +128,6 @@ public enum FrameEnvelope {
         return (bits + 6) / 7
     }
 
-    @inline(__always)
-    private static func writeVarint(_ value: UInt64, into buffer: inout ByteBuffer) {
-        var value = value
-        while value >= 0x80 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        buffer.writeInteger(UInt8(value))
-    }
-
     // MARK: Reading
 
     /// The frame, when it is a Request or Response in the canonical shape;
@@ -151,11 +137,13 @@ public enum FrameEnvelope {
         guard let key = reader.varint(), key == 0x1A || key == 0x22,
             let length = reader.length(), reader.offset + length == bytes.count
         else { return nil }
-        let start = reader.offset
+        let end = reader.offset + length
         if key == 0x1A {
-            return parseRequest(&reader, end: start + length, body: body).map { .request($0) }
+            guard let request = parseRequest(&reader, end: end, body: body) else { return nil }
+            return .request(request)
         }
-        return parseResponse(&reader, end: start + length, body: body).map { .response($0) }
+        guard let response = parseResponse(&reader, end: end, body: body) else { return nil }
+        return .response(response)
     }
 
     private static func parseRequest(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> RequestEnvelope? {
@@ -281,12 +269,83 @@ private struct WireReader {
     mutating func string(end: Int) -> String? {
         guard let range = lengthDelimited(end: end) else { return nil }
         let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-        var ascii = true
-        for byte in value {
-            if byte == 0 { return nil }
-            if byte >= 0x80 { ascii = false }
+        guard let base = value.baseAddress else { return "" }
+        if memchr(base, 0, value.count) != nil { return nil }
+        let utf8 = value.assumingMemoryBound(to: UInt8.self)
+        // ASCII (every method path and token this server issues) needs no
+        // further check; anything else gets Swift's strict validation.
+        if Self.isASCII(value) { return String(decoding: utf8, as: UTF8.self) }
+        return String(validating: utf8, as: UTF8.self)
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    @inline(__always)
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= bytes.count {
+            high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
         }
-        if ascii { return String(decoding: value, as: UTF8.self) }
-        return String(validating: value, as: UTF8.self)
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+}
+
+/// Writes wire bytes into memory sized beforehand by `FrameEnvelope` (one
+/// capacity check for the whole frame instead of one per byte).
+private struct RawWriter {
+    private let base: UnsafeMutableRawBufferPointer
+    private(set) var written = 0
+
+    init(_ base: UnsafeMutableRawBufferPointer) {
+        self.base = base
+    }
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        base[written] = value
+        written += 1
+    }
+
+    @inline(__always)
+    mutating func bigEndian(_ value: UInt32) {
+        base.storeBytes(of: value.bigEndian, toByteOffset: written, as: UInt32.self)
+        written += 4
+    }
+
+    @inline(__always)
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        byte(UInt8(value))
+    }
+
+    @inline(__always)
+    mutating func varintField(_ tag: UInt8, _ value: UInt64) {
+        byte(tag)
+        varint(value)
+    }
+
+    /// A length-delimited field's tag and length; its `length` bytes follow.
+    @inline(__always)
+    mutating func field(_ tag: UInt8, length: Int) {
+        byte(tag)
+        varint(UInt64(length))
+    }
+
+    @inline(__always)
+    mutating func field(_ tag: UInt8, _ value: UnsafeRawBufferPointer) {
+        field(tag, length: value.count)
+        if let source = value.baseAddress {
+            (base.baseAddress! + written).copyMemory(from: source, byteCount: value.count)
+            written += value.count
+        }
     }
 }
