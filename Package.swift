@@ -230,5 +230,15 @@ let package = Package(
                 "DealerTestSupport",
             ]
         ),
+        .testTarget(
+            name: "DealerLoadTests",
+            dependencies: [
+                "dealer-load",
+                "DealerProtocol",
+                "DealerServer",
+                "DealerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -75,15 +75,11 @@ struct ConnectionPlan: Sendable {
     static func frame<Request: ProtoMessage, Response>(
         callID: UInt64, _ method: RPCMethod<Request, Response>, _ request: Request, token: String
     ) -> [UInt8] {
-        var buffer = ByteBuffer()
-        buffer.writeInteger(UInt32(0))
-        let length = Rpc_V1_Frame(
+        let frame = Rpc_V1_Frame(
             kind: .request(
                 Rpc_V1_Request(
                     callID: callID, method: method.path, sessionToken: token, timeoutMs: 0,
-                    payload: request.serializedBytes()))
-        ).serialize(into: &buffer)
-        buffer.setInteger(UInt32(length), at: 0)
-        return Array(buffer.readableBytesView)
+                    payload: request.serializedBytes())))
+        return Array(RequestRing.lengthPrefixed(frame).readableBytesView)
     }
 }

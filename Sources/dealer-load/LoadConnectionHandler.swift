@@ -205,10 +205,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         case .goAway(let goAway):
             fail("GoAway \(goAway.status?.code.description ?? "-"): \(goAway.status?.message ?? "")", context: context)
         case .ping(let ping):
-            var reply = ByteBuffer()
-            reply.writeInteger(UInt32(0))
-            let length = Rpc_V1_Frame(kind: .pong(Rpc_V1_Pong(opaque: ping.opaque))).serialize(into: &reply)
-            reply.setInteger(UInt32(length), at: 0)
+            var reply = RequestRing.pongFrame(opaque: ping.opaque)
             pendingOut.writeBuffer(&reply)
         default:
             fail("unexpected frame in phase \(phase): \(frame)", context: context)

@@ -41,7 +41,16 @@ struct RequestRing: Sendable {
 
     /// The length-prefixed Hello frame that opens a connection.
     static func helloFrame(clientName: String) -> ByteBuffer {
-        let frame = Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: clientName)))
+        lengthPrefixed(Rpc_V1_Frame(kind: .hello(Rpc_V1_Hello(protocolVersion: 1, clientName: clientName))))
+    }
+
+    /// The length-prefixed Pong that answers a Ping carrying `opaque`.
+    static func pongFrame(opaque: UInt64) -> ByteBuffer {
+        lengthPrefixed(Rpc_V1_Frame(kind: .pong(Rpc_V1_Pong(opaque: opaque))))
+    }
+
+    /// `frame` serialized behind its 4-byte big-endian length.
+    static func lengthPrefixed(_ frame: Rpc_V1_Frame) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt32(0))
         let bodyLength = frame.serialize(into: &buffer)

@@ -43,6 +43,9 @@ struct ScenarioCommand: AsyncParsableCommand {
     @Option(help: "Port of a running `dealer-load echo-server` for the baseline (default: start one here).")
     var baselinePort: Int?
 
+    @Option(help: "Pid of the echo server of --baseline-port, for its CPU and RSS (read from /proc).")
+    var baselinePid: Int32?
+
     @Flag(help: "Skip the baseline run (no ratios).")
     var noBaseline = false
 
@@ -102,7 +105,7 @@ struct ScenarioCommand: AsyncParsableCommand {
             var baseline: ScenarioResult?
             if !noBaseline {
                 var echoPort = baselinePort ?? 0
-                var echoPid: Int32?
+                var echoPid = baselinePid
                 if baselinePort == nil {
                     let echo = try await ChildDaemon.start(
                         executable: Self.ownExecutable, arguments: ["echo-server", "--port", "0"],
