@@ -44,6 +44,8 @@ final class GroupCommitter: Sendable {
     private struct Queue {
         var jobs: [Job] = []
         var leaderActive = false
+        /// Writes queued or in the group being committed, not answered yet.
+        var pending = 0
     }
 
     private let writer: Mutex<SQLiteConnection>
@@ -75,6 +77,10 @@ final class GroupCommitter: Sendable {
         identityObservers.withLock { $0.append(observer) }
     }
 
+    /// Writes handed to the committer and not answered yet: queued for a group,
+    /// or in the group being committed.
+    var pendingWrites: Int { queue.withLock { $0.pending } }
+
     /// Runs `body` on the writer connection between group commits (no transaction
     /// open). For settings such as pragmas; never for data writes.
     func withWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
@@ -98,6 +104,7 @@ final class GroupCommitter: Sendable {
                 failAll: { error in outcome = .failure(error) })
             let leads = queue.withLock { queue in
                 queue.jobs.append(job)
+                queue.pending += 1
                 guard !queue.leaderActive else { return false }
                 queue.leaderActive = true
                 return true
@@ -122,6 +129,7 @@ final class GroupCommitter: Sendable {
                 return group
             }
             writer.withLock { db in commit(group, db) }
+            queue.withLock { $0.pending -= group.count }
             for job in group where job !== own {
                 job.done.signal()
             }
