@@ -177,9 +177,16 @@ extension DealerStore {
                 "UPDATE service_requests SET status = 'closed', updated_at = ? WHERE dealer_account_id = ? AND status = 'pending'",
                 [now, account.id])
         }
-        try db.run(
-            "UPDATE users SET is_admin = ?, is_dealer = ?, disabled_at = ? WHERE id = ?",
-            [isAdmin, isDealer, disable ? now : nil, user.id])
+        if keepsDealer != user.isDealer || disable {
+            try db.run(
+                "UPDATE users SET is_admin = ?, is_dealer = ?, disabled_at = ? WHERE id = ?",
+                [isAdmin, isDealer, disable ? now : nil, user.id])
+        } else {
+            // Neither is_dealer nor disabled_at in the SET list: the trigger that
+            // derives accounts.is_dealer does not rewrite the account row, which
+            // would drop every cached session of the account (SessionCache).
+            try db.run("UPDATE users SET is_admin = ? WHERE id = ?", [isAdmin, user.id])
+        }
         return try db.run("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user.id])
     }
 }

@@ -64,6 +64,45 @@ struct WriteLaneTests {
         }
     }
 
+    @Test("concurrent writers' sessions stay cached while their writes commit: no storage read per write")
+    func writersSessionsStayCached() async throws {
+        try await withServicesTestServer { server in
+            let cache = try #require(server.environment).sessionCache
+            let writers = 8
+            let rounds = 20
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        let net = try await server.connect()
+                        do {
+                            let account = try await net.signUpAndLogin(name: "W\(writer)", login: "writer-\(writer)")
+                            let created = try await net.call(
+                                Auth.createUser, .init(login: "target-\(writer)", password: "correct horse battery", rights: []),
+                                token: account.token)
+                            let target = try #require(created.user?.id)
+                            for round in 0..<rounds {
+                                _ = try await net.call(
+                                    Auth.setUserRights, .init(userID: target, rights: round % 2 == 0 ? [.admin] : []),
+                                    token: account.token)
+                            }
+                        } catch {
+                            await net.close()
+                            throw error
+                        }
+                        await net.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let statistics = cache.statistics
+            // Each session is read from storage a few times (after login, after CreateUser rewrote
+            // its account row), not once per write: neither its own rights changes nor the other
+            // writers' commits keep it out of the cache.
+            #expect(statistics.hits + statistics.misses == writers * (rounds + 1))
+            #expect(statistics.misses <= writers * 4, "\(statistics)")
+        }
+    }
+
     @Test("a write queued in the write lane past its deadline, or cancelled, never runs")
     func queuedWriteEndedEarlyNeverRuns() async throws {
         let gates = Gates()
