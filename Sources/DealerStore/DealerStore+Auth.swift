@@ -138,11 +138,21 @@ extension DealerStore {
     /// `ACCOUNT_SERVED_BY_DEALER`, `DEALER_SERVES_CLIENTS` or `LAST_ADMIN`. When the account
     /// stops being a dealer, its pending incoming requests are closed.
     public func setUserRights(accountID: Int64, userID: Int64, isAdmin: Bool, isDealer: Bool, now: Int64, audit: AuditContext) throws -> Int {
+        try changeUserRights(accountID: accountID, userID: userID, isAdmin: isAdmin, isDealer: isDealer, now: now, audit: audit)
+            .revokedSessions
+    }
+
+    /// `setUserRights`, also returning the user as this write committed it: read inside
+    /// its transaction, so the caller needs no read transaction of its own afterwards.
+    public func changeUserRights(
+        accountID: Int64, userID: Int64, isAdmin: Bool, isDealer: Bool, now: Int64, audit: AuditContext
+    ) throws -> (user: UserRecord, revokedSessions: Int) {
         try write { db in
             let user = try db.activeUser(userID, in: accountID)
             let revoked = try changeUser(user, isAdmin: isAdmin, isDealer: isDealer, disable: false, db: db, now: now)
             try db.insertAudit(audit, object: "user:\(userID)", now: now)
-            return revoked
+            guard let changed = try db.user(userID) else { throw StoreError.userNotFound }
+            return (changed, revoked)
         }
     }
 

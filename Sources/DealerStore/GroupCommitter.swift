@@ -162,10 +162,12 @@ final class GroupCommitter: Sendable {
         // The first storage failure a write of the group met (its savepoint is
         // rolled back, the others may still commit): recorded after COMMIT.
         var storageProblem: StoreHealth.Problem?
-        for (index, job) in group.enumerated() {
-            let savepoint = "write_\(index)"
+        for job in group {
+            // One savepoint name for every write: each is released (or rolled back to
+            // and released) before the next begins, so these two statements are
+            // prepared once and reused from the connection's statement cache.
             do {
-                try db.execute("SAVEPOINT \(savepoint)")
+                try db.run("SAVEPOINT write")
             } catch {
                 abort(group, db, error)
                 return
@@ -180,13 +182,13 @@ final class GroupCommitter: Sendable {
                     return
                 }
                 do {
-                    try db.execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+                    try db.execute("ROLLBACK TO write; RELEASE write")
                 } catch {
                     abort(group, db, error)
                     return
                 }
             } else {
-                do { try db.execute("RELEASE \(savepoint)") } catch {
+                do { try db.run("RELEASE write") } catch {
                     abort(group, db, error)
                     return
                 }
