@@ -16,9 +16,10 @@ public struct ServerConfiguration: Sendable {
     public var handshakeTimeout: TimeAmount = .seconds(5)
     /// How long graceful shutdown waits for in-flight calls before closing anyway.
     public var shutdownGracePeriod: TimeAmount = .seconds(10)
-    /// Threads that run blocking handlers (storage, password hashing). Four
-    /// measured best on 2 cores: writes still share group commits, and reads
-    /// do not queue on the store's 4 reader connections (docs/benchmarks.md).
+    /// Threads of the storage lane: reads and other blocking handlers (writes
+    /// have the write lane, `writeThreads`; password hashing its own). Four
+    /// measured best on 2 cores: reads do not queue on the store's 4 reader
+    /// connections (docs/benchmarks.md).
     public var blockingThreads: Int = 4
     /// The name sent in HelloAck.
     public var serverName: String = "dealerd"
