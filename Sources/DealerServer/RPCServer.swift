@@ -128,7 +128,7 @@ public final class RPCServer: Service, Sendable {
     /// The address of the HTTP metrics endpoint (`GET /metrics`), when it is served.
     public var metricsAddress: SocketAddress? { metricsEndpoint?.localAddress }
 
-    /// The counters of the storage and hashing lanes, for monitoring and tests.
+    /// The counters of the storage, hashing and write lanes, for monitoring and tests.
     public var executionStatistics: ExecutionStatistics { core.executionStatistics }
 
     /// Runs until graceful shutdown is signalled (ServiceLifecycle), then shuts down.

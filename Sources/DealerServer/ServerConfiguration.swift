@@ -16,9 +16,10 @@ public struct ServerConfiguration: Sendable {
     public var handshakeTimeout: TimeAmount = .seconds(5)
     /// How long graceful shutdown waits for in-flight calls before closing anyway.
     public var shutdownGracePeriod: TimeAmount = .seconds(10)
-    /// Threads that run blocking handlers (storage, password hashing). Four
-    /// measured best on 2 cores: writes still share group commits, and reads
-    /// do not queue on the store's 4 reader connections (docs/benchmarks.md).
+    /// Threads of the storage lane: reads and other blocking handlers (writes
+    /// have the write lane, `writeThreads`; password hashing its own). Four
+    /// measured best on 2 cores: reads do not queue on the store's 4 reader
+    /// connections (docs/benchmarks.md).
     public var blockingThreads: Int = 4
     /// The name sent in HelloAck.
     public var serverName: String = "dealerd"
@@ -46,6 +47,17 @@ public struct ServerConfiguration: Sendable {
     /// Calls one connection may have in the hashing lane at once (waiting or
     /// running); more are answered `BUSY`.
     public var maxHashingQueuePerConnection: Int = 8
+    /// Threads of the write lane (`HandlerExecution.writing`): each durable
+    /// write holds one, mostly parked, until its group's COMMIT returns, so
+    /// this bounds how many writes share one group commit (and one fsync).
+    public var writeThreads: Int = 64
+    /// Calls that may wait for a write-lane worker, server-wide, beyond the
+    /// `writeThreads` running; more are answered `BUSY`.
+    public var maxWriteQueue: Int = 1024
+    /// Calls one connection may have in the write lane at once (waiting or
+    /// running); more are answered `BUSY`. At or above `maxInFlightCalls`
+    /// (the default) it never triggers.
+    public var maxWriteQueuePerConnection: Int = 64
     /// Prometheus metrics of the server (calls, latency, connections, lanes);
     /// nil (the default) records none.
     public var metrics: ServerMetrics? = nil

@@ -53,6 +53,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     /// This connection's calls in each lane (waiting or running), by lane.
     private var storageLaneCalls = 0
     private var hashingLaneCalls = 0
+    private var writeLaneCalls = 0
     private var mailbox: CompletionMailbox?
     private var lastAcceptedCallID: UInt64 = 0
     private var readHeld = false
@@ -551,13 +552,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         closeIfDrained(context)
     }
 
-    /// This connection's calls in `lane`, waiting or running (two lanes: two counters).
+    /// This connection's calls in `lane`, waiting or running (one counter per lane).
     private func callsIn(_ lane: BlockingExecutor) -> Int {
-        lane === core.hashingLane ? hashingLaneCalls : storageLaneCalls
+        if lane === core.hashingLane { return hashingLaneCalls }
+        if lane === core.writeLane { return writeLaneCalls }
+        return storageLaneCalls
     }
 
     private func countCall(in lane: BlockingExecutor, _ delta: Int) {
-        if lane === core.hashingLane { hashingLaneCalls += delta } else { storageLaneCalls += delta }
+        if lane === core.hashingLane {
+            hashingLaneCalls += delta
+        } else if lane === core.writeLane {
+            writeLaneCalls += delta
+        } else {
+            storageLaneCalls += delta
+        }
     }
 
     /// The one Response of a call.
@@ -605,6 +614,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         unanswered.removeAll()
         storageLaneCalls = 0
         hashingLaneCalls = 0
+        writeLaneCalls = 0
     }
 
     // MARK: Writing

@@ -10,6 +10,8 @@ final class ServerCore: Sendable {
     let storageLane: BlockingExecutor
     /// `HandlerExecution.hashing` handlers: password hashing.
     let hashingLane: BlockingExecutor
+    /// `HandlerExecution.writing` handlers: durable writes waiting for their group commit.
+    let writeLane: BlockingExecutor
     private let mailboxes = Mutex<[ObjectIdentifier: CompletionMailbox]>([:])
 
     init(configuration: ServerConfiguration, methods: MethodTable) {
@@ -19,6 +21,8 @@ final class ServerCore: Sendable {
             name: "storage", threads: configuration.blockingThreads, maxQueueLength: configuration.maxStorageQueue)
         self.hashingLane = BlockingExecutor(
             name: "hashing", threads: methods.hashingLaneThreads, maxQueueLength: configuration.maxHashingQueue)
+        self.writeLane = BlockingExecutor(
+            name: "write", threads: configuration.writeThreads, maxQueueLength: configuration.maxWriteQueue)
     }
 
     /// The lane of a handler that runs off the event loop.
@@ -27,12 +31,15 @@ final class ServerCore: Sendable {
         case .eventLoop: nil
         case .blocking: storageLane
         case .hashing: hashingLane
+        case .writing: writeLane
         }
     }
 
     /// Calls of one connection a lane may hold at once (waiting or running).
     func perConnectionLimit(of lane: BlockingExecutor) -> Int {
-        lane === hashingLane ? configuration.maxHashingQueuePerConnection : configuration.maxStorageQueuePerConnection
+        if lane === hashingLane { return configuration.maxHashingQueuePerConnection }
+        if lane === writeLane { return configuration.maxWriteQueuePerConnection }
+        return configuration.maxStorageQueuePerConnection
     }
 
     /// The mailbox through which workers hand results back to `eventLoop`.
@@ -47,12 +54,13 @@ final class ServerCore: Sendable {
     }
 
     var executionStatistics: ExecutionStatistics {
-        ExecutionStatistics(storage: storageLane.statistics, hashing: hashingLane.statistics)
+        ExecutionStatistics(storage: storageLane.statistics, hashing: hashingLane.statistics, writing: writeLane.statistics)
     }
 
-    /// Lets the worker threads of both lanes exit once their current work is done.
+    /// Lets the worker threads of every lane exit once their current work is done.
     func beginShutdown() {
         storageLane.beginShutdown()
         hashingLane.beginShutdown()
+        writeLane.beginShutdown()
     }
 }

@@ -66,7 +66,7 @@ public final class ServerMetrics: Sendable {
         var waiting: [String: Gauge] = [:]
         var running: [String: Gauge] = [:]
         var rejected: [String: Gauge] = [:]
-        for lane in ["storage", "hashing"] {
+        for lane in ["storage", "hashing", "write"] {
             waiting[lane] = registry.makeGauge(
                 descriptor: Self.name("lane_waiting", help: "Calls waiting for a worker of the execution lane."),
                 labels: [("lane", lane)])
@@ -158,7 +158,7 @@ public final class ServerMetrics: Sendable {
         let inFlight =
             received.load(ordering: .relaxed) - answered.load(ordering: .relaxed) - dropped.load(ordering: .relaxed)
         callsInFlight.set(Int64(max(inFlight, 0)))
-        for (lane, statistics) in [("storage", execution.storage), ("hashing", execution.hashing)] {
+        for (lane, statistics) in [("storage", execution.storage), ("hashing", execution.hashing), ("write", execution.writing)] {
             laneWaiting[lane]?.set(Int64(statistics.waiting))
             laneRunning[lane]?.set(Int64(statistics.running))
             laneRejected[lane]?.set(Int64(statistics.rejected))

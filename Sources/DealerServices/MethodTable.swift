@@ -16,6 +16,11 @@ public enum HandlerExecution: Sendable {
     /// hashing never holds a storage worker. For every method that hashes or
     /// verifies a password.
     case hashing
+    /// On a worker of the server's write lane (`--write-threads`, many mostly
+    /// parked threads, its own bounded queue): durable writes. A write's worker
+    /// waits for its group's COMMIT, so this lane's thread count, not the
+    /// storage lane's, bounds how many writes share one group commit.
+    case writing
 }
 
 /// What a handler knows about the call it serves.

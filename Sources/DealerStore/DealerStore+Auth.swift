@@ -138,11 +138,21 @@ extension DealerStore {
     /// `ACCOUNT_SERVED_BY_DEALER`, `DEALER_SERVES_CLIENTS` or `LAST_ADMIN`. When the account
     /// stops being a dealer, its pending incoming requests are closed.
     public func setUserRights(accountID: Int64, userID: Int64, isAdmin: Bool, isDealer: Bool, now: Int64, audit: AuditContext) throws -> Int {
+        try changeUserRights(accountID: accountID, userID: userID, isAdmin: isAdmin, isDealer: isDealer, now: now, audit: audit)
+            .revokedSessions
+    }
+
+    /// `setUserRights`, also returning the user as this write committed it: read inside
+    /// its transaction, so the caller needs no read transaction of its own afterwards.
+    public func changeUserRights(
+        accountID: Int64, userID: Int64, isAdmin: Bool, isDealer: Bool, now: Int64, audit: AuditContext
+    ) throws -> (user: UserRecord, revokedSessions: Int) {
         try write { db in
             let user = try db.activeUser(userID, in: accountID)
             let revoked = try changeUser(user, isAdmin: isAdmin, isDealer: isDealer, disable: false, db: db, now: now)
             try db.insertAudit(audit, object: "user:\(userID)", now: now)
-            return revoked
+            guard let changed = try db.user(userID) else { throw StoreError.userNotFound }
+            return (changed, revoked)
         }
     }
 
@@ -177,9 +187,16 @@ extension DealerStore {
                 "UPDATE service_requests SET status = 'closed', updated_at = ? WHERE dealer_account_id = ? AND status = 'pending'",
                 [now, account.id])
         }
-        try db.run(
-            "UPDATE users SET is_admin = ?, is_dealer = ?, disabled_at = ? WHERE id = ?",
-            [isAdmin, isDealer, disable ? now : nil, user.id])
+        if keepsDealer != user.isDealer || disable {
+            try db.run(
+                "UPDATE users SET is_admin = ?, is_dealer = ?, disabled_at = ? WHERE id = ?",
+                [isAdmin, isDealer, disable ? now : nil, user.id])
+        } else {
+            // Neither is_dealer nor disabled_at in the SET list: the trigger that
+            // derives accounts.is_dealer does not rewrite the account row, which
+            // would drop every cached session of the account (SessionCache).
+            try db.run("UPDATE users SET is_admin = ? WHERE id = ?", [isAdmin, user.id])
+        }
         return try db.run("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user.id])
     }
 }

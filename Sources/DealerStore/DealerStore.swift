@@ -54,6 +54,10 @@ public final class DealerStore: Sendable {
         writes.commitObserver.withLock { $0 = observer }
     }
 
+    /// Writes waiting for their group commit now: queued for a group, or in
+    /// the group being committed (monitoring and tests).
+    public var pendingWrites: Int { writes.pendingWrites }
+
     /// Opens and configures the writer connection, checks the file and migrates it.
     private static func openWriter(_ configuration: DealerStoreConfiguration, logger: Logger) throws -> SQLiteConnection {
         let path = configuration.path

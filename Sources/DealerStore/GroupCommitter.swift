@@ -44,6 +44,8 @@ final class GroupCommitter: Sendable {
     private struct Queue {
         var jobs: [Job] = []
         var leaderActive = false
+        /// Writes queued or in the group being committed, not answered yet.
+        var pending = 0
     }
 
     private let writer: Mutex<SQLiteConnection>
@@ -75,6 +77,10 @@ final class GroupCommitter: Sendable {
         identityObservers.withLock { $0.append(observer) }
     }
 
+    /// Writes handed to the committer and not answered yet: queued for a group,
+    /// or in the group being committed.
+    var pendingWrites: Int { queue.withLock { $0.pending } }
+
     /// Runs `body` on the writer connection between group commits (no transaction
     /// open). For settings such as pragmas; never for data writes.
     func withWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
@@ -98,6 +104,7 @@ final class GroupCommitter: Sendable {
                 failAll: { error in outcome = .failure(error) })
             let leads = queue.withLock { queue in
                 queue.jobs.append(job)
+                queue.pending += 1
                 guard !queue.leaderActive else { return false }
                 queue.leaderActive = true
                 return true
@@ -122,6 +129,7 @@ final class GroupCommitter: Sendable {
                 return group
             }
             writer.withLock { db in commit(group, db) }
+            queue.withLock { $0.pending -= group.count }
             for job in group where job !== own {
                 job.done.signal()
             }
@@ -154,10 +162,12 @@ final class GroupCommitter: Sendable {
         // The first storage failure a write of the group met (its savepoint is
         // rolled back, the others may still commit): recorded after COMMIT.
         var storageProblem: StoreHealth.Problem?
-        for (index, job) in group.enumerated() {
-            let savepoint = "write_\(index)"
+        for job in group {
+            // One savepoint name for every write: each is released (or rolled back to
+            // and released) before the next begins, so these two statements are
+            // prepared once and reused from the connection's statement cache.
             do {
-                try db.execute("SAVEPOINT \(savepoint)")
+                try db.run("SAVEPOINT write")
             } catch {
                 abort(group, db, error)
                 return
@@ -172,13 +182,13 @@ final class GroupCommitter: Sendable {
                     return
                 }
                 do {
-                    try db.execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+                    try db.execute("ROLLBACK TO write; RELEASE write")
                 } catch {
                     abort(group, db, error)
                     return
                 }
             } else {
-                do { try db.execute("RELEASE \(savepoint)") } catch {
+                do { try db.run("RELEASE write") } catch {
                     abort(group, db, error)
                     return
                 }

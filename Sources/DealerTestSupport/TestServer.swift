@@ -129,6 +129,10 @@ public enum TestMethods {
     public static let hashingWait = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(
         service: "test.v1.Test", name: "HashingWait")
 
+    /// Like `wait`, but on the write lane (`HandlerExecution.writing`), to hold its workers.
+    public static let writeWait = RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse>(
+        service: "test.v1.Test", name: "WriteWait")
+
     /// Answers, from the blocking pool, with a message of `Int(request.service)`
     /// bytes (a CheckRequest whose service is that many "x"): a small request
     /// with a large response.
@@ -160,6 +164,10 @@ public enum TestMethods {
             return Health_V1_CheckResponse(status: .serving)
         }
         table.register(hashingWait, execution: .hashing) { request, _ in
+            gates.wait(request.service)
+            return Health_V1_CheckResponse(status: .serving)
+        }
+        table.register(writeWait, execution: .writing) { request, _ in
             gates.wait(request.service)
             return Health_V1_CheckResponse(status: .serving)
         }

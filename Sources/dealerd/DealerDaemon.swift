@@ -49,6 +49,15 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Calls one connection may have in the hashing lane at once (waiting or running); more are BUSY.")
     var maxHashingQueuePerConnection = 8
 
+    @Option(help: "Threads of the write lane: durable writes, each parked until its group commits (bounds the group size).")
+    var writeThreads = 64
+
+    @Option(help: "Calls that may wait for a write thread, server-wide; more are answered RESOURCE_EXHAUSTED BUSY.")
+    var maxWriteQueue = 1024
+
+    @Option(help: "Calls one connection may have in the write lane at once (waiting or running); more are BUSY.")
+    var maxWriteQueuePerConnection = 64
+
     @Option(help: "Seconds a connection may stay idle before it is closed.")
     var idleTimeout = 300
 
@@ -103,13 +112,13 @@ struct DealerDaemon: AsyncParsableCommand {
             throw ValidationError("--password-cost is interactive or minimal")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard blockingThreads >= 1, hashingThreads >= 1 else {
-            throw ValidationError("--blocking-threads and --hashing-threads must be at least 1")
+        guard blockingThreads >= 1, hashingThreads >= 1, writeThreads >= 1 else {
+            throw ValidationError("--blocking-threads, --hashing-threads and --write-threads must be at least 1")
         }
-        guard maxStorageQueue >= 0, maxHashingQueue >= 0 else {
-            throw ValidationError("--max-storage-queue and --max-hashing-queue must not be negative")
+        guard maxStorageQueue >= 0, maxHashingQueue >= 0, maxWriteQueue >= 0 else {
+            throw ValidationError("--max-storage-queue, --max-hashing-queue and --max-write-queue must not be negative")
         }
-        guard maxStorageQueuePerConnection >= 1, maxHashingQueuePerConnection >= 1 else {
+        guard maxStorageQueuePerConnection >= 1, maxHashingQueuePerConnection >= 1, maxWriteQueuePerConnection >= 1 else {
             throw ValidationError("the per-connection queue limits must be at least 1")
         }
         guard sessionIdleMinutes > 0, sessionLifetimeHours > 0, impersonationMinutes > 0, requestLifetimeDays > 0 else {
@@ -137,6 +146,9 @@ struct DealerDaemon: AsyncParsableCommand {
         options.server.maxStorageQueuePerConnection = maxStorageQueuePerConnection
         options.server.maxHashingQueue = maxHashingQueue
         options.server.maxHashingQueuePerConnection = maxHashingQueuePerConnection
+        options.server.writeThreads = writeThreads
+        options.server.maxWriteQueue = maxWriteQueue
+        options.server.maxWriteQueuePerConnection = maxWriteQueuePerConnection
         options.services.maxConcurrentHashes = hashingThreads
         options.server.idleTimeout = .seconds(Int64(idleTimeout))
         options.server.shutdownGracePeriod = .seconds(Int64(shutdownGrace))

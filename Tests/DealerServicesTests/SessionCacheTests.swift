@@ -7,7 +7,7 @@ import Testing
 /// `SessionCache` on its own: the bound, CLOCK eviction, invalidation by
 /// dependency and the generation check on insert. Records come from a real
 /// store (sessions of two users in one account).
-@Suite("SessionCache: bound, eviction, invalidation, generation check")
+@Suite("SessionCache: bound, eviction, invalidation, ticket check")
 struct SessionCacheTests {
     /// A temporary store holding one account, its admin and a second user.
     private final class Fixture {
@@ -82,6 +82,43 @@ struct SessionCacheTests {
         #expect(cache.statistics.refusedInserts == 1)
         #expect(cache.insert(session.record, tokenHash: session.tokenHash, ticket: cache.ticket()))
         #expect(cache.session(tokenHash: session.tokenHash) == session.record)
+    }
+
+    @Test("an insert is refused only when an invalidation since its ticket touched its rows, or too many happened")
+    func ticketCheckByDependency() throws {
+        let fixture = try Fixture()
+        let cache = SessionCache(capacity: 10)
+        let admins = try fixture.session()
+        let bobs = try fixture.session(of: fixture.otherUser)
+        // Commits of other rows land while the admin's session is read: it is still cached.
+        var ticket = cache.ticket()
+        cache.invalidate(IdentityRowChanges(sessionIDs: [bobs.record.id], userIDs: [fixture.otherUser.id]))
+        cache.invalidate(IdentityRowChanges(accountIDs: [fixture.account.account.id + 1]))
+        #expect(cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
+        #expect(cache.session(tokenHash: admins.tokenHash) == admins.record)
+        // A commit of its user, or of its account, after the ticket refuses it (the read may predate it).
+        ticket = cache.ticket()
+        cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id]))
+        cache.invalidate(IdentityRowChanges(userIDs: [fixture.account.admin.id]))
+        cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id]))
+        #expect(!cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
+        #expect(cache.session(tokenHash: admins.tokenHash) == nil)
+        ticket = cache.ticket()
+        cache.invalidate(IdentityRowChanges(accountIDs: [fixture.account.account.id]))
+        #expect(!cache.insert(bobs.record, tokenHash: bobs.tokenHash, ticket: ticket))
+        // More unrelated invalidations than the cache remembers: refused, as it cannot tell.
+        ticket = cache.ticket()
+        for _ in 0...SessionCache.rememberedInvalidations {
+            cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id + 1]))
+        }
+        #expect(!cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
+        #expect(cache.statistics.refusedInserts == 3)
+        // Exactly as many as it remembers: it can tell, and caches.
+        ticket = cache.ticket()
+        for _ in 0..<SessionCache.rememberedInvalidations {
+            cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id + 1]))
+        }
+        #expect(cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
     }
 
     @Test("a changed session, user or account drops exactly the entries built from it")

@@ -50,11 +50,11 @@ public struct AuthService: Sendable {
             try principal.requireAdmin()
             let userID = try Validation.id(request.userID, field: "user_id")
             let rights = try Validation.rights(request.rights)
-            let revoked = try store.setUserRights(
+            let changed = try store.changeUserRights(
                 accountID: principal.accountID, userID: userID, isAdmin: rights.admin, isDealer: rights.dealer,
                 now: environment.now, audit: principal.audit(context.method))
-            let user = try store.user(accountID: principal.accountID, userID: userID)
-            return Auth_V1_SetUserRightsResponse(user: user.map(Common_V1_User.init), revokedSessions: UInt32(revoked))
+            return Auth_V1_SetUserRightsResponse(
+                user: Common_V1_User(changed.user), revokedSessions: UInt32(changed.revokedSessions))
         }
         table.registerAuthenticated(Auth.deleteUser, .write, in: environment) { request, principal, context in
             try principal.requireNotImpersonating()

@@ -12,7 +12,10 @@ import Synchronization
 /// rows (its session, parent session, user, impersonator, account, the
 /// impersonator's account) is dropped. A reader that fetched a row before such
 /// a commit cannot put it back afterwards: it takes a `Ticket` before reading
-/// and `insert` refuses it if any invalidation happened since.
+/// and `insert` refuses it if an invalidation since then changed a row its
+/// entry depends on (or if more invalidations happened since than the cache
+/// remembers, `rememberedInvalidations`). Invalidations of unrelated rows do
+/// not refuse it: under a steady stream of writes, sessions still get cached.
 ///
 /// Expiry and idle time are not the cache's business: callers check the
 /// record they get against the clock (`Authenticator`).
@@ -76,6 +79,21 @@ public final class SessionCache: Sendable {
         var dependents: [Dependency: Set<Int>] = [:]
         var hand = 0
         var generation: UInt64 = 0
+        /// The rows of the latest invalidations, oldest first, with the
+        /// generation each one made; at most `rememberedInvalidations`.
+        var recentInvalidations: [(generation: UInt64, dependencies: Set<Dependency>)] = []
+
+        /// Whether an entry read under `ticket` may be cached: no invalidation
+        /// since then touched one of `dependencies`, and all of them are remembered.
+        func admits(_ dependencies: [Dependency], ticket: Ticket) -> Bool {
+            guard generation != ticket.generation else { return true }
+            guard let oldest = recentInvalidations.first, oldest.generation <= ticket.generation &+ 1 else { return false }
+            for invalidation in recentInvalidations.reversed() {
+                guard invalidation.generation > ticket.generation else { break }
+                if dependencies.contains(where: invalidation.dependencies.contains) { return false }
+            }
+            return true
+        }
 
         mutating func remove(slot: Int) {
             guard let entry = slots[slot] else { return }
@@ -111,6 +129,9 @@ public final class SessionCache: Sendable {
 
     /// Most sessions held; 0 turns the cache off.
     public let capacity: Int
+    /// Invalidations remembered for the insert check: a read that spans more
+    /// commits than this is not cached (the next lookup reads again).
+    public static let rememberedInvalidations = 256
     private let state = Mutex(State())
     private let hitCount = Atomic<Int>(0)
     private let missCount = Atomic<Int>(0)
@@ -157,17 +178,18 @@ public final class SessionCache: Sendable {
     }
 
     /// Caches `session`, read from storage after `ticket` was taken, unless an
-    /// invalidation happened since (then the read may predate a committed change).
+    /// invalidation since then changed a row it depends on (then the read may
+    /// predate a committed change).
     /// Returns whether it was cached.
     @discardableResult
     public func insert(_ session: SessionRecord, tokenHash: [UInt8], ticket: Ticket) -> Bool {
         guard capacity > 0, let key = Key(tokenHash: tokenHash) else { return false }
         let (inserted, evicted) = state.withLock { (state: inout State) -> (Bool, Bool) in
-            guard state.generation == ticket.generation else { return (false, false) }
+            let entry = Entry(key: key, session: session, referenced: false)
+            guard state.admits(entry.dependencies, ticket: ticket) else { return (false, false) }
             if let slot = state.slotByKey[key] { state.remove(slot: slot) }
             let evicts = state.freeSlots.isEmpty && state.slots.count >= capacity
             let slot = state.vacantSlot(capacity: capacity)
-            let entry = Entry(key: key, session: session, referenced: false)
             state.slots[slot] = entry
             state.slotByKey[key] = slot
             for dependency in entry.dependencies { state.dependents[dependency, default: []].insert(slot) }
@@ -178,14 +200,19 @@ public final class SessionCache: Sendable {
         return inserted
     }
 
-    /// Drops every entry built from a changed row, and refuses inserts whose
-    /// ticket predates this call.
+    /// Drops every entry built from a changed row, and refuses inserts that
+    /// depend on one of those rows and whose ticket predates this call.
     public func invalidate(_ changes: IdentityRowChanges) {
         let dependencies =
             changes.sessionIDs.map(Dependency.session) + changes.userIDs.map(Dependency.user)
             + changes.accountIDs.map(Dependency.account)
+        let remembered = Set(dependencies)
         let dropped = state.withLock { state in
             state.generation &+= 1
+            state.recentInvalidations.append((state.generation, remembered))
+            if state.recentInvalidations.count > Self.rememberedInvalidations {
+                state.recentInvalidations.removeFirst(state.recentInvalidations.count - Self.rememberedInvalidations)
+            }
             var dropped = 0
             for dependency in dependencies {
                 guard let slots = state.dependents[dependency] else { continue }

@@ -38,15 +38,17 @@ extension MethodTable {
     /// Serves `method` for callers with a live session. Every call made
     /// through a dealer's LoginToClient session is audited with both
     /// identities: reads here, writes in their own transaction, and refused
-    /// calls here with the refusal's reason.
+    /// calls here with the refusal's reason. Without `execution`, writes run on
+    /// the write lane and reads on the storage lane.
     mutating func registerAuthenticated<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ kind: CallKind,
         in environment: ServiceEnvironment,
-        execution: HandlerExecution = .blocking,
+        execution: HandlerExecution? = nil,
         fromMemory: (@Sendable (Request, CallContext) throws -> Response?)? = nil,
         _ body: @escaping @Sendable (Request, Principal, CallContext) throws -> Response
     ) {
+        let execution = execution ?? (kind == .write ? .writing : .blocking)
         register(method, execution: execution, fromMemory: fromMemory) { request, context in
             let principal = try environment.authenticator.principal(for: context)
             do {

@@ -11,14 +11,17 @@ struct CancelAndDeadlineTests {
     func cancelFloodCommitsNothing() async throws {
         let gates = Gates()
         try await withServicesTestServer(
-            services: { $0.maxConcurrentHashes = 1 }, configure: { $0.blockingThreads = 1 }, gates: gates
+            services: { $0.maxConcurrentHashes = 1 }, configure: { $0.blockingThreads = 1; $0.writeThreads = 1 }, gates: gates
         ) { server in
             let account = try await server.signUpAdmin()
             let raw = try await server.raw()
             var frames = try await raw.handshake()
-            // Hold the only worker of each lane: every write below waits in a queue.
-            try await raw.send([.wait(1, on: "hold"), .wait(2, on: "hold", TestMethods.hashingWait)])
-            await gates.arrived("hold", count: 2)
+            // Hold the only worker of each lane: every write below waits in a queue
+            // (CreateUser in the hashing lane, SetUserRights in the write lane).
+            try await raw.send([
+                .wait(1, on: "hold"), .wait(2, on: "hold", TestMethods.hashingWait), .wait(5, on: "hold", TestMethods.writeWait),
+            ])
+            await gates.arrived("hold", count: 3)
             let flood = 200
             for index in 0..<flood {
                 let createUser = UInt64(1000 + 2 * index)
@@ -40,16 +43,19 @@ struct CancelAndDeadlineTests {
             #expect(cancelled.allSatisfy { $0.status?.code == .cancelled })
 
             let statistics = server.server.executionStatistics
-            #expect(statistics.storage.peakWaiting <= 1)
+            #expect(statistics.writing.peakWaiting <= 1)
             #expect(statistics.hashing.peakWaiting <= 1)
-            #expect(statistics.storage.droppedBeforeStart == flood)
+            #expect(statistics.writing.droppedBeforeStart == flood)
             #expect(statistics.hashing.droppedBeforeStart == flood)
 
             // One worker per lane runs in order: once these answer, everything queued before them has ended.
             gates.open("hold")
-            try await raw.send([.call(3, TestMethods.echo, .init()), .wait(4, on: "hold", TestMethods.hashingWait)])
-            let drained = await frames.responses(4)
-            #expect(Set(drained.map(\.callID)) == [1, 2, 3, 4])
+            try await raw.send([
+                .call(3, TestMethods.echo, .init()), .wait(4, on: "hold", TestMethods.hashingWait),
+                .wait(6, on: "hold", TestMethods.writeWait),
+            ])
+            let drained = await frames.responses(6)
+            #expect(Set(drained.map(\.callID)) == [1, 2, 3, 4, 5, 6])
 
             let users = try server.store.listUsers(accountID: account.accountID, cursor: nil, limit: 500)
             #expect(users.items.map(\.login) == ["admin"])

@@ -6,7 +6,7 @@ import Testing
 @testable import DealerServer
 import DealerTestSupport
 
-@Suite("Storage and hashing lanes", .timeLimit(.minutes(2)))
+@Suite("Storage, hashing and write lanes", .timeLimit(.minutes(2)))
 struct LaneTests {
     @Test("a storage read sent after a flood of logins is answered before any of them")
     func storageReadOvertakesLogins() async throws {
@@ -40,15 +40,17 @@ struct LaneTests {
 
     @Test(
         "a full lane answers RESOURCE_EXHAUSTED BUSY at once; the other lane keeps serving",
-        arguments: [Lane.storage, Lane.hashing])
+        arguments: [Lane.storage, Lane.hashing, Lane.write])
     func fullLaneAnswersBusy(lane: Lane) async throws {
         let gates = Gates()
         var methods = TestMethods.table(gates: gates)
         methods.hashingLaneThreads = 1
         try await withTestServer(methods: methods, configure: {
             $0.blockingThreads = 1
+            $0.writeThreads = 1
             $0.maxStorageQueue = 2
             $0.maxHashingQueue = 2
+            $0.maxWriteQueue = 2
         }) { server in
             let raw = try await server.raw()
             var frames = try await raw.handshake()
@@ -77,26 +79,28 @@ struct LaneTests {
         }
     }
 
-    @Test("one connection's lane share is bounded; another connection still gets in")
-    func perConnectionLimit() async throws {
+    @Test("one connection's lane share is bounded; another connection still gets in", arguments: [Lane.hashing, Lane.write])
+    func perConnectionLimit(lane: Lane) async throws {
         let gates = Gates()
-        try await withTestServer(methods: TestMethods.table(gates: gates), configure: { $0.maxHashingQueuePerConnection = 2 }) {
-            server in
+        try await withTestServer(
+            methods: TestMethods.table(gates: gates),
+            configure: {
+                $0.maxHashingQueuePerConnection = 2
+                $0.maxWriteQueuePerConnection = 2
+            }
+        ) { server in
             let greedy = try await server.raw()
             var greedyFrames = try await greedy.handshake()
-            try await greedy.send([
-                .wait(1, on: "held", TestMethods.hashingWait), .wait(2, on: "held", TestMethods.hashingWait),
-                .wait(3, on: "held", TestMethods.hashingWait),
-            ])
+            try await greedy.send([.wait(1, on: "held", lane.method), .wait(2, on: "held", lane.method), .wait(3, on: "held", lane.method)])
             let refused = await greedyFrames.nextResponse()
             #expect(refused?.callID == 3)
             #expect(refused?.status?.code == .resourceExhausted)
             #expect(refused?.status?.reason == RPCError.Reason.busy.rawValue)
-            #expect(server.server.executionStatistics.hashing.rejected == 0)
+            #expect(lane.statistics(of: server.server.executionStatistics).rejected == 0)
 
             let other = try await server.raw()
             var otherFrames = try await other.handshake()
-            try await other.send(.wait(1, on: "held", TestMethods.hashingWait))
+            try await other.send(.wait(1, on: "held", lane.method))
             gates.open("held")
             #expect(await otherFrames.nextResponse()?.error == nil)
             #expect(Set(await greedyFrames.responses(2).map(\.callID)) == [1, 2])
@@ -106,19 +110,28 @@ struct LaneTests {
     }
 }
 
-/// The two lanes, with the gated test method that runs on each.
+/// The three lanes, with the gated test method that runs on each.
 enum Lane: String, CustomTestStringConvertible, Sendable {
     case storage
     case hashing
+    case write
 
     var method: RPCMethod<Health_V1_CheckRequest, Health_V1_CheckResponse> {
-        self == .storage ? TestMethods.wait : TestMethods.hashingWait
+        switch self {
+        case .storage: TestMethods.wait
+        case .hashing: TestMethods.hashingWait
+        case .write: TestMethods.writeWait
+        }
     }
 
     var other: Lane { self == .storage ? .hashing : .storage }
 
     func statistics(of execution: ExecutionStatistics) -> LaneStatistics {
-        self == .storage ? execution.storage : execution.hashing
+        switch self {
+        case .storage: execution.storage
+        case .hashing: execution.hashing
+        case .write: execution.writing
+        }
     }
 
     var testDescription: String { rawValue }

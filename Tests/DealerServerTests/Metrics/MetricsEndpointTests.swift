@@ -40,6 +40,7 @@ struct MetricsEndpointTests {
             #expect(after.sample("dealer_open_connections") == 1)
             #expect(after.sample("dealer_calls_in_flight") == 0)
             #expect(after.sample("dealer_lane_waiting", ["lane": "storage"]) == 0)
+            #expect(after.sample("dealer_lane_running", ["lane": "write"]) == 0)
             // SignUp and Login write: at least one group committed.
             #expect((after.sample("dealer_group_commit_writes_count") ?? 0) >= 1)
             #expect((after.sample("dealer_group_commit_duration_seconds_count") ?? 0) >= 1)
