@@ -154,13 +154,7 @@ public enum FrameEnvelope {
         var timeoutMs: UInt32 = 0
         var payload: ByteBuffer? = nil
         while reader.offset < end {
-            guard let key = reader.varint() else { return nil }
-            let number = key >> 3
-            if number >= 1, number <= 5 {
-                let bit = UInt8(1) << UInt8(number)
-                guard seen & bit == 0 else { return nil }
-                seen |= bit
-            }
+            guard let key = reader.firstOccurrenceKey(seen: &seen, lastField: 5) else { return nil }
             switch key {
             case 0x08:
                 guard let value = reader.varint() else { return nil }
@@ -175,8 +169,8 @@ public enum FrameEnvelope {
                 guard let value = reader.varint(), value <= UInt64(UInt32.max) else { return nil }
                 timeoutMs = UInt32(value)
             case 0x2A:
-                guard let range = reader.lengthDelimited(end: end) else { return nil }
-                payload = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+                guard let slice = reader.slice(of: body, end: end) else { return nil }
+                payload = slice
             default:
                 return nil  // an unknown field or a wrong wire type: the generic decoder decides
             }
@@ -193,26 +187,18 @@ public enum FrameEnvelope {
         var status: Rpc_V1_Status? = nil
         var payload: ByteBuffer? = nil
         while reader.offset < end {
-            guard let key = reader.varint() else { return nil }
-            let number = key >> 3
-            if number >= 1, number <= 3 {
-                let bit = UInt8(1) << UInt8(number)
-                guard seen & bit == 0 else { return nil }
-                seen |= bit
-            }
+            guard let key = reader.firstOccurrenceKey(seen: &seen, lastField: 3) else { return nil }
             switch key {
             case 0x08:
                 guard let value = reader.varint() else { return nil }
                 callID = value
             case 0x12:
-                guard let range = reader.lengthDelimited(end: end),
-                    let slice = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count),
-                    let decoded = try? Rpc_V1_Status(buffer: slice)
+                guard let slice = reader.slice(of: body, end: end), let decoded = try? Rpc_V1_Status(buffer: slice)
                 else { return nil }
                 status = decoded
             case 0x1A:
-                guard let range = reader.lengthDelimited(end: end) else { return nil }
-                payload = body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+                guard let slice = reader.slice(of: body, end: end) else { return nil }
+                payload = slice
             default:
                 return nil
             }
@@ -247,6 +233,30 @@ private struct WireReader {
             if shift > 63 { return nil }
         }
         return nil
+    }
+
+    /// The next field's key, or nil when it is malformed or repeats a field
+    /// 1…`lastField` already read (`seen` has a bit per field read; a
+    /// repeated field is left to the generic decoder, which merges or keeps
+    /// the last as protobuf says).
+    @inline(__always)
+    mutating func firstOccurrenceKey(seen: inout UInt8, lastField: UInt64) -> UInt64? {
+        guard let key = varint() else { return nil }
+        let number = key >> 3
+        if number >= 1, number <= lastField {
+            let bit = UInt8(1) << UInt8(number)
+            guard seen & bit == 0 else { return nil }
+            seen |= bit
+        }
+        return key
+    }
+
+    /// A length-delimited value as a slice of `body` (the buffer these bytes
+    /// are the readable bytes of): no copy.
+    @inline(__always)
+    mutating func slice(of body: ByteBuffer, end: Int) -> ByteBuffer? {
+        guard let range = lengthDelimited(end: end) else { return nil }
+        return body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
     }
 
     /// A length that fits in what is left of the bytes.
