@@ -101,6 +101,10 @@ public struct TestServer: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.blockingThreads = 2
+        // Test servers run many at once (in parallel tests, and under
+        // ThreadSanitizer, which gives every thread large shadow memory): a
+        // small write lane; tests of group commit size set their own.
+        configuration.writeThreads = 4
         // Timers that guard against misbehaving peers are far longer than any
         // test's own steps, so a loaded machine that stalls the event loops
         // for seconds cannot trip them; tests of those timers set their own.

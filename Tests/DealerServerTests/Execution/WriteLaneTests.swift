@@ -15,7 +15,10 @@ struct WriteLaneTests {
     func groupsOutgrowStorageLane() async throws {
         let writers = 32
         try await withServicesTestServer(
-            configure: { $0.blockingThreads = 2 },
+            configure: {
+                $0.blockingThreads = 2
+                $0.writeThreads = writers
+            },
             // A failure bound only: the test releases the lock as soon as every write waits.
             store: { $0.busyTimeoutMilliseconds = 600_000 }
         ) { server in
