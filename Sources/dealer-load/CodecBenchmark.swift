@@ -134,7 +134,7 @@ struct CodecBenchmark {
         return MonotonicClock.nanoseconds() - start
     }
 
-    /// Full ops through ByteBuffer (the server's path); returns elapsed nanoseconds.
+    /// Full ops through ByteBuffer with the generic envelope (the server's path before `FrameEnvelope`); returns elapsed nanoseconds.
     mutating func runFullByteBuffer(_ iterations: UInt64) throws -> UInt64 {
         let start = MonotonicClock.nanoseconds()
         for i in 0..<iterations {
