@@ -217,6 +217,7 @@ let package = Package(
                 "DealerStore",
                 "DealerClient",
                 "DealerTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

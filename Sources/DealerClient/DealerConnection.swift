@@ -160,10 +160,9 @@ public final class DealerConnection: Sendable {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
         let timeoutAmount = timeout.map(timeAmount)
         let timeoutMs = timeoutAmount.map { UInt32(clamping: max(1, $0.nanoseconds / 1_000_000)) } ?? 0
-        let payload = request.serializedBytes()
-        var bytes = channel.allocator.buffer(capacity: 32 + method.path.utf8.count + token.utf8.count + payload.count)
+        var bytes = ByteBuffer()
         FrameEnvelope.writeRequest(
-            callID: callID, method: method.path, sessionToken: token, timeoutMs: timeoutMs, payload: payload,
+            callID: callID, method: method.path, sessionToken: token, timeoutMs: timeoutMs, message: request,
             into: &bytes)
         let limit = Int(serverInfo.maxFrameSize)
         if limit > 0 && bytes.readableBytes - 4 > limit {

@@ -19,6 +19,10 @@ public protocol ProtoMessage: Sendable, Hashable {
     /// Appends the protobuf wire format of this message to `buffer`; returns the byte count.
     @discardableResult
     func serialize(into buffer: inout ByteBuffer) -> Int
+    /// Appends what `header` writes, given this message's encoded size, then
+    /// the protobuf wire format of this message, packed in place (a frame
+    /// around a payload without copying the payload).
+    func serialize(into buffer: inout ByteBuffer, header: (_ encodedSize: Int, _ buffer: inout ByteBuffer) -> Void)
 }
 
 /// The generated side of a message: how its fields map to the C message of
@@ -36,12 +40,21 @@ protocol BridgedMessage: ProtoMessage {
 
 extension BridgedMessage {
     public init(serializedBytes bytes: [UInt8]) throws(ProtoDecodingError) {
+        // No bytes are the message with every field at its default, as protobuf-c would read them.
+        if bytes.isEmpty {
+            self.init()
+            return
+        }
         var failure: ProtoDecodingError? = nil
         self = bytes.withUnsafeBytes { Self.decode($0, failure: &failure) }
         if let failure { throw failure }
     }
 
     public init(buffer: ByteBuffer) throws(ProtoDecodingError) {
+        if buffer.readableBytes == 0 {
+            self.init()
+            return
+        }
         var failure: ProtoDecodingError? = nil
         self = buffer.withUnsafeReadableBytes { Self.decode($0, failure: &failure) }
         if let failure { throw failure }
@@ -70,5 +83,9 @@ extension BridgedMessage {
     @discardableResult
     public func serialize(into buffer: inout ByteBuffer) -> Int {
         ProtobufCCodec.pack(Self.protoDescriptor, into: &buffer) { self.write(to: &$0) }
+    }
+
+    public func serialize(into buffer: inout ByteBuffer, header: (_ encodedSize: Int, _ buffer: inout ByteBuffer) -> Void) {
+        _ = ProtobufCCodec.pack(Self.protoDescriptor, into: &buffer, header: header) { self.write(to: &$0) }
     }
 }

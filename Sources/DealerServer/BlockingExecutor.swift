@@ -14,11 +14,11 @@ final class BlockingExecutor: Sendable {
     struct Job: Sendable {
         /// Past this, the work is skipped and the job fails with DEADLINE_EXCEEDED.
         let deadline: NIODeadline?
-        let work: @Sendable () throws -> [UInt8]
+        let work: @Sendable () throws -> ByteBuffer
         /// Where `completion` runs.
         let mailbox: CompletionMailbox
         /// Runs on the mailbox's event loop, once, unless the job was cancelled.
-        let completion: @Sendable (Result<[UInt8], any Error>) -> Void
+        let completion: @Sendable (Result<ByteBuffer, any Error>) -> Void
     }
 
     /// Names a submitted job, to withdraw it while it still waits.
@@ -128,7 +128,7 @@ final class BlockingExecutor: Sendable {
     private func work() {
         var finishedOne = false
         while let (job, expired) = take(afterFinishing: finishedOne) {
-            let result: Result<[UInt8], any Error>
+            let result: Result<ByteBuffer, any Error>
             if expired {
                 // Past its deadline while it waited: answered, never run.
                 result = .failure(CallErrors.deadlineExceeded)

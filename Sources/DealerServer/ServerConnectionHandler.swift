@@ -76,6 +76,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     /// The most bytes seen queued in the channel's outbound buffer (`load`).
     private var peakBufferedOutboundBytes = 0
     private var context: ChannelHandlerContext?
+    /// Frames written since the last flush, not handed to the channel yet:
+    /// small frames are appended here (inline answers are encoded straight
+    /// into it) and go out as one buffer at the next flush, or as soon as it
+    /// holds `coalescingLimit` bytes, so a batch of small answers costs one
+    /// pipeline write and one iovec instead of one each.
+    private var coalesced = ByteBuffer()
 
     init(core: ServerCore, logger: Logger) {
         self.core = core
@@ -414,7 +420,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         let receivedAt = metrics == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         guard state == .active else {
             writeResponse(
-                callID: request.callID, result: .failure(CallErrors.shuttingDown), method: request.method,
+                callID: request.callID, result: .failure(CallErrors.shuttingDown), methodBytes: request.methodBytes,
                 receivedAt: receivedAt, context: context)
             return
         }
@@ -425,17 +431,32 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         lastAcceptedCallID = max(lastAcceptedCallID, request.callID)
-        if inFlight.count < core.configuration.maxInFlightCalls, let handler = core.methods.handler(for: request.method),
-            handler.answersInline,
-            let result = handler.invokeInline(
-                payload: request.payload,
-                context: CallContext(
-                    callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger))
+        if inFlight.count < core.configuration.maxInFlightCalls,
+            let handler = core.methods.handler(forPath: request.methodBytes),
+            handler.answersInline
         {
             // Answered from memory, at once: no slot, deadline or bookkeeping needed.
-            // A from-memory handler that cannot answer (nil) goes to its lane below.
-            writeResponse(callID: request.callID, result: result, method: request.method, receivedAt: receivedAt, context: context)
-            return
+            // A from-memory handler that cannot answer goes to its lane below.
+            prepareCoalesced(context)
+            let outcome = handler.invokeInline(
+                payload: request.payload,
+                context: CallContext(
+                    callID: request.callID, method: handler.path, sessionTokenBytes: request.sessionTokenBytes,
+                    logger: logger),
+                into: &coalesced)
+            switch outcome {
+            case .answered:
+                recordAnswer(methodBytes: request.methodBytes, code: .ok, receivedAt: receivedAt)
+                wroteCoalesced(context)
+                return
+            case .failed(let error):
+                writeResponse(
+                    callID: request.callID, result: .failure(error), methodBytes: request.methodBytes,
+                    receivedAt: receivedAt, context: context)
+                return
+            case .needsLane:
+                break
+            }
         }
         lastSerial += 1
         let deadline = request.timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(request.timeoutMs)) : nil
@@ -456,7 +477,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func start(_ call: Call, context: ChannelHandlerContext) {
         var call = call
         let request = call.request
-        guard let handler = core.methods.handler(for: request.method) else {
+        guard let handler = core.methods.handler(forPath: request.methodBytes) else {
             let error =
                 core.methods.declaredPaths.contains(request.method)
                 ? CallErrors.notImplemented(request.method) : CallErrors.unknownMethod(request.method)
@@ -464,7 +485,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         let callContext = CallContext(
-            callID: request.callID, method: request.method, sessionToken: request.sessionToken, logger: logger)
+            callID: request.callID, method: handler.path, sessionTokenBytes: request.sessionTokenBytes, logger: logger)
         let payload = request.payload
         guard let lane = core.lane(for: handler.execution) else {
             answer(call, Result { try handler.invoke(payload: payload, context: callContext) }, context: context)
@@ -535,7 +556,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     /// A lane's result for a call: answers it unless it was answered early,
     /// and frees its slot.
-    private func finish(_ serial: UInt64, result: Result<[UInt8], any Error>) {
+    private func finish(_ serial: UInt64, result: Result<ByteBuffer, any Error>) {
         guard let context, let call = inFlight.removeValue(forKey: serial) else { return }
         if let lane = call.lane { countCall(in: lane, -1) }
         if !call.answered { answer(call, result, context: context) }
@@ -570,12 +591,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The one Response of a call.
-    private func answer(_ call: Call, _ result: Result<[UInt8], any Error>, context: ChannelHandlerContext) {
+    private func answer(_ call: Call, _ result: Result<ByteBuffer, any Error>, context: ChannelHandlerContext) {
         call.timer?.cancel()
         if call.registered { unanswered.removeValue(forKey: call.request.callID) }
         writeResponse(
-            callID: call.request.callID, result: result, method: call.request.method, receivedAt: call.receivedAt,
-            context: context)
+            callID: call.request.callID, result: result, methodBytes: call.request.methodBytes,
+            receivedAt: call.receivedAt, context: context)
     }
 
     private func refuseBusy(_ call: Call, _ error: RPCError, context: ChannelHandlerContext) {
@@ -619,28 +640,42 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Writing
 
+    /// Writes the Response of a call to the method whose path is `methodBytes`
+    /// (made a `String` only for an error or the metrics of an unknown method).
     private func writeResponse(
-        callID: UInt64, result: Result<[UInt8], any Error>, method: String, receivedAt: UInt64,
+        callID: UInt64, result: Result<ByteBuffer, any Error>, methodBytes: ByteBuffer, receivedAt: UInt64,
         context: ChannelHandlerContext
     ) {
-        var buffer = context.channel.allocator.buffer(capacity: 64)
+        let frame: ByteBuffer
         let code: Rpc_V1_StatusCode
         switch result {
-        case .success(let payload):
-            FrameEnvelope.writeResponse(callID: callID, payload: payload, into: &buffer)
+        case .success(let responseFrame):
+            // The handler wrote the whole Response frame for this call id.
+            frame = responseFrame
             code = .ok
         case .failure(let error):
-            let status = ErrorStatus.status(for: error, callID: callID, method: method, logger: logger)
+            let status = ErrorStatus.status(
+                for: error, callID: callID, method: String(buffer: methodBytes), logger: logger)
+            var buffer = context.channel.allocator.buffer(capacity: 64)
             FrameEnvelope.writeResponse(callID: callID, status: status, payload: [], into: &buffer)
+            frame = buffer
             code = status.code
         }
-        if let metrics {
-            let served = core.methods.handler(for: method) != nil || core.methods.declaredPaths.contains(method)
-            metrics.callAnswered(
-                method: served ? method : ServerMetrics.unknownMethodLabel, code: code,
-                nanoseconds: NIODeadline.now().uptimeNanoseconds &- receivedAt)
+        recordAnswer(methodBytes: methodBytes, code: code, receivedAt: receivedAt)
+        write(frame, context: context)
+    }
+
+    /// Counts an answered call in the metrics, if any.
+    private func recordAnswer(methodBytes: ByteBuffer, code: Rpc_V1_StatusCode, receivedAt: UInt64) {
+        guard let metrics else { return }
+        let label: String
+        if let handler = core.methods.handler(forPath: methodBytes) {
+            label = handler.path
+        } else {
+            let method = String(buffer: methodBytes)
+            label = core.methods.declaredPaths.contains(method) ? method : ServerMetrics.unknownMethodLabel
         }
-        write(buffer, context: context)
+        metrics.callAnswered(method: label, code: code, nanoseconds: NIODeadline.now().uptimeNanoseconds &- receivedAt)
     }
 
     private func write(_ frame: Rpc_V1_Frame, context: ChannelHandlerContext) {
@@ -649,16 +684,54 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         write(buffer, context: context)
     }
 
-    /// Writes one whole length-prefixed frame.
+    /// Writes one whole length-prefixed frame: a small one joins the
+    /// coalesced batch (copied), a large one goes to the channel as it is,
+    /// after the batch so far.
     private func write(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        if buffer.readableBytes <= Self.coalescedFrameLimit {
+            prepareCoalesced(context)
+            coalesced.writeImmutableBuffer(buffer)
+            wroteCoalesced(context)
+        } else {
+            writeCoalesced(context)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            needsFlush = true
+            if !outboundWritable { recordBufferedOutboundBytes(context) }
+        }
+    }
+
+    /// Frames up to this size are copied into the coalesced batch.
+    private static let coalescedFrameLimit = 1024
+    /// The batch is handed to the channel once it holds this many bytes, so
+    /// the channel's write-buffer watermarks (backpressure) see it in time.
+    private static let coalescingLimit = 64 * 1024
+
+    /// Gives the coalesced batch room before frames are appended to it.
+    private func prepareCoalesced(_ context: ChannelHandlerContext) {
+        if coalesced.capacity == 0 {
+            coalesced = context.channel.allocator.buffer(capacity: 4096)
+        }
+    }
+
+    /// After frames were appended to the batch: a flush is due, and a full batch goes to the channel now.
+    private func wroteCoalesced(_ context: ChannelHandlerContext) {
         needsFlush = true
+        if coalesced.readableBytes >= Self.coalescingLimit { writeCoalesced(context) }
+    }
+
+    /// Hands the coalesced batch to the channel (not flushed).
+    private func writeCoalesced(_ context: ChannelHandlerContext) {
+        guard coalesced.readableBytes > 0 else { return }
+        let batch = coalesced
+        coalesced = ByteBuffer()
+        context.write(wrapOutboundOut(batch), promise: nil)
         if !outboundWritable { recordBufferedOutboundBytes(context) }
     }
 
     private func flushIfNeeded(_ context: ChannelHandlerContext) {
         if needsFlush {
             needsFlush = false
+            writeCoalesced(context)
             context.flush()
         }
     }

@@ -29,15 +29,22 @@ public struct CallContext: Sendable {
     public let callID: UInt64
     /// The full method path, e.g. "/dealer.v1.DealerService/AcceptRequest".
     public let method: String
-    /// The bearer token sent with the call; empty when none.
-    public let sessionToken: String
+    /// The bearer token's UTF-8 bytes as sent with the call; empty when none.
+    public let sessionTokenBytes: ByteBuffer
     private let baseLogger: Logger
 
-    public init(callID: UInt64, method: String, sessionToken: String, logger: Logger) {
+    /// The bearer token sent with the call; empty when none (made on each use).
+    public var sessionToken: String { String(buffer: sessionTokenBytes) }
+
+    public init(callID: UInt64, method: String, sessionTokenBytes: ByteBuffer, logger: Logger) {
         self.callID = callID
         self.method = method
-        self.sessionToken = sessionToken
+        self.sessionTokenBytes = sessionTokenBytes
         self.baseLogger = logger
+    }
+
+    public init(callID: UInt64, method: String, sessionToken: String, logger: Logger) {
+        self.init(callID: callID, method: method, sessionTokenBytes: ByteBuffer(string: sessionToken), logger: logger)
     }
 
     /// A logger with `call_id` and `method` metadata (built on use: most
@@ -52,12 +59,23 @@ public struct CallContext: Sendable {
 
 /// One registered method: decodes the request, runs the handler, encodes the response.
 public struct MethodHandler: Sendable {
+    /// What `invokeInline` did.
+    public enum InlineOutcome {
+        /// The call's OK Response frame was appended to the buffer.
+        case answered
+        /// The call failed (nothing was appended): answer it with this error.
+        case failed(any Error)
+        /// It cannot be answered on the event loop (nothing was appended): run `invoke` on its lane.
+        case needsLane
+    }
+
     public let path: String
     public let execution: HandlerExecution
-    private let body: @Sendable (ByteBuffer, CallContext) throws -> [UInt8]
-    /// For a handler that can often answer from memory: tries that, nil when
-    /// the call needs its lane after all.
-    private let memoryBody: (@Sendable (ByteBuffer, CallContext) throws -> [UInt8]?)?
+    /// Runs the call and appends its OK Response frame.
+    private let body: @Sendable (ByteBuffer, CallContext, inout ByteBuffer) throws -> Void
+    /// For a handler that can often answer from memory: tries that, appending
+    /// the Response frame; false when the call needs its lane after all.
+    private let memoryBody: (@Sendable (ByteBuffer, CallContext, inout ByteBuffer) throws -> Bool)?
 
     init<Request, Response>(
         _ method: RPCMethod<Request, Response>,
@@ -67,14 +85,19 @@ public struct MethodHandler: Sendable {
     ) {
         self.path = method.path
         self.execution = execution
-        self.body = { payload, context in
+        self.body = { payload, context, frame in
             let request: Request = try Self.decode(payload)
-            return try Self.answering(context) { try handler(request, context).serializedBytes() }
+            let response = try Self.answering(context) { try handler(request, context) }
+            FrameEnvelope.writeResponse(callID: context.callID, message: response, into: &frame)
         }
         if let memoryHandler {
-            self.memoryBody = { payload, context in
+            self.memoryBody = { payload, context, frame in
                 let request: Request = try Self.decode(payload)
-                return try Self.answering(context) { try memoryHandler(request, context)?.serializedBytes() }
+                guard let response = try Self.answering(context, { try memoryHandler(request, context) }) else {
+                    return false
+                }
+                FrameEnvelope.writeResponse(callID: context.callID, message: response, into: &frame)
+                return true
             }
         } else {
             self.memoryBody = nil
@@ -106,28 +129,35 @@ public struct MethodHandler: Sendable {
         }
     }
 
-    /// Runs the call. Throws `RPCError` for expected failures (a store error
+    /// Runs the call and returns its whole OK Response frame (length prefix
+    /// included, for `context.callID`), the response message packed straight
+    /// into it. Throws `RPCError` for expected failures (a store error
     /// becomes its `RPCError` here, through `RPCError.answering`); anything else
     /// is an internal error that the server logs and answers as INTERNAL.
-    public func invoke(payload: ByteBuffer, context: CallContext) throws -> [UInt8] {
-        try body(payload, context)
+    public func invoke(payload: ByteBuffer, context: CallContext) throws -> ByteBuffer {
+        var frame = ByteBuffer()
+        try body(payload, context, &frame)
+        return frame
     }
 
     /// Whether `invokeInline` may answer the call on the event loop: an
     /// `.eventLoop` handler, or one that can often answer from memory.
     public var answersInline: Bool { execution == .eventLoop || memoryBody != nil }
 
-    /// Answers the call on the event loop, never blocking: always for an
-    /// `.eventLoop` handler; for a handler registered with a from-memory path,
-    /// when that path can answer (a cached session); nil when the call must go
-    /// to its lane (`invoke` there).
-    public func invokeInline(payload: ByteBuffer, context: CallContext) -> Result<[UInt8], any Error>? {
-        if execution == .eventLoop { return Result { try invoke(payload: payload, context: context) } }
-        guard let memoryBody else { return nil }
+    /// Answers the call on the event loop, never blocking, appending its OK
+    /// Response frame to `frames` (the connection's batch of outgoing frames):
+    /// always for an `.eventLoop` handler; for a handler registered with a
+    /// from-memory path, when that path can answer (a cached session).
+    public func invokeInline(payload: ByteBuffer, context: CallContext, into frames: inout ByteBuffer) -> InlineOutcome {
         do {
-            return try memoryBody(payload, context).map { .success($0) }
+            if execution == .eventLoop {
+                try body(payload, context, &frames)
+                return .answered
+            }
+            guard let memoryBody else { return .needsLane }
+            return try memoryBody(payload, context, &frames) ? .answered : .needsLane
         } catch {
-            return .failure(error)
+            return .failed(error)
         }
     }
 }
@@ -141,6 +171,8 @@ public struct MethodTable: Sendable {
     /// Workers of the server's hashing lane: how many `.hashing` handlers run
     /// at once (each Argon2id hash takes 64 MiB at the interactive cost).
     public var hashingLaneThreads = 2
+    /// `handlers` again, for lookups by the path's bytes.
+    private var pathIndex = MethodPathIndex()
 
     public init() {}
 
@@ -156,6 +188,7 @@ public struct MethodTable: Sendable {
         precondition(handlers[method.path] == nil, "\(method.path) registered twice")
         handlers[method.path] = MethodHandler(method, execution: execution, fromMemory: fromMemory, handler)
         declaredPaths.insert(method.path)
+        pathIndex = MethodPathIndex(handlers)
     }
 
     /// Declares the methods of a service of the contract, so that those
@@ -166,5 +199,11 @@ public struct MethodTable: Sendable {
 
     public func handler(for path: String) -> MethodHandler? {
         handlers[path]
+    }
+
+    /// The handler for the path whose UTF-8 bytes are `pathBytes` (as they
+    /// arrived in a Request), found without making a `String`.
+    public func handler(forPath pathBytes: ByteBuffer) -> MethodHandler? {
+        pathIndex.handler(forPath: pathBytes)
     }
 }

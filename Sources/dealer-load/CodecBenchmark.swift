@@ -60,14 +60,14 @@ struct CodecBenchmark {
         return UInt64(login.login.utf8.count) &+ request.callID
     }
 
-    /// The path dealerd and DealerConnection take: the payload through the
-    /// generated type, the envelope by `FrameEnvelope` (length prefix included).
+    /// The path dealerd and DealerConnection take: the envelope by
+    /// `FrameEnvelope` (length prefix included), the payload packed by the
+    /// generated type straight into the frame, and read back from a slice of it.
     @inline(never)
     func encodeEnvelope(callID: UInt64, into buffer: inout ByteBuffer) {
-        let payload = Auth_V1_LoginRequest(login: login, password: password).serializedBytes()
         FrameEnvelope.writeRequest(
-            callID: callID, method: method, sessionToken: sessionToken, timeoutMs: timeoutMs, payload: payload,
-            into: &buffer)
+            callID: callID, method: method, sessionToken: sessionToken, timeoutMs: timeoutMs,
+            message: Auth_V1_LoginRequest(login: login, password: password), into: &buffer)
     }
 
     @inline(never)

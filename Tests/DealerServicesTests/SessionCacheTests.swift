@@ -2,6 +2,7 @@ import DealerServices
 import DealerStore
 import Foundation
 import Logging
+import NIOCore
 import Testing
 
 /// `SessionCache` on its own: the bound, CLOCK eviction, invalidation by
@@ -58,15 +59,15 @@ struct SessionCacheTests {
         let fixture = try Fixture()
         let cache = SessionCache(capacity: 3)
         let sessions = try (0..<4).map { _ in try fixture.session() }
-        for session in sessions.prefix(3) { #expect(cache.insert(session.record, tokenHash: session.tokenHash, ticket: cache.ticket())) }
-        #expect(cache.session(tokenHash: sessions[0].tokenHash) == sessions[0].record)  // used: second chance
-        #expect(cache.insert(sessions[3].record, tokenHash: sessions[3].tokenHash, ticket: cache.ticket()))
+        for session in sessions.prefix(3) { #expect(cache.insert(session.record, token: ByteBuffer(bytes: session.tokenHash), ticket: cache.ticket())) }
+        #expect(cache.session(token: ByteBuffer(bytes: sessions[0].tokenHash)) == sessions[0].record)  // used: second chance
+        #expect(cache.insert(sessions[3].record, token: ByteBuffer(bytes: sessions[3].tokenHash), ticket: cache.ticket()))
         #expect(cache.statistics.entries == 3)
         #expect(cache.statistics.evictions == 1)
-        #expect(cache.session(tokenHash: sessions[0].tokenHash) != nil)
-        #expect(cache.session(tokenHash: sessions[1].tokenHash) == nil)  // the unused one went
-        #expect(cache.session(tokenHash: sessions[2].tokenHash) != nil)
-        #expect(cache.session(tokenHash: sessions[3].tokenHash) != nil)
+        #expect(cache.session(token: ByteBuffer(bytes: sessions[0].tokenHash)) != nil)
+        #expect(cache.session(token: ByteBuffer(bytes: sessions[1].tokenHash)) == nil)  // the unused one went
+        #expect(cache.session(token: ByteBuffer(bytes: sessions[2].tokenHash)) != nil)
+        #expect(cache.session(token: ByteBuffer(bytes: sessions[3].tokenHash)) != nil)
     }
 
     @Test("an insert whose ticket predates an invalidation is refused; a fresh ticket is accepted")
@@ -77,11 +78,11 @@ struct SessionCacheTests {
         let ticket = cache.ticket()
         // A commit lands while the reader holds the row it read before it.
         cache.invalidate(IdentityRowChanges(sessionIDs: [session.record.id]))
-        #expect(!cache.insert(session.record, tokenHash: session.tokenHash, ticket: ticket))
-        #expect(cache.session(tokenHash: session.tokenHash) == nil)
+        #expect(!cache.insert(session.record, token: ByteBuffer(bytes: session.tokenHash), ticket: ticket))
+        #expect(cache.session(token: ByteBuffer(bytes: session.tokenHash)) == nil)
         #expect(cache.statistics.refusedInserts == 1)
-        #expect(cache.insert(session.record, tokenHash: session.tokenHash, ticket: cache.ticket()))
-        #expect(cache.session(tokenHash: session.tokenHash) == session.record)
+        #expect(cache.insert(session.record, token: ByteBuffer(bytes: session.tokenHash), ticket: cache.ticket()))
+        #expect(cache.session(token: ByteBuffer(bytes: session.tokenHash)) == session.record)
     }
 
     @Test("an insert is refused only when an invalidation since its ticket touched its rows, or too many happened")
@@ -94,31 +95,31 @@ struct SessionCacheTests {
         var ticket = cache.ticket()
         cache.invalidate(IdentityRowChanges(sessionIDs: [bobs.record.id], userIDs: [fixture.otherUser.id]))
         cache.invalidate(IdentityRowChanges(accountIDs: [fixture.account.account.id + 1]))
-        #expect(cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
-        #expect(cache.session(tokenHash: admins.tokenHash) == admins.record)
+        #expect(cache.insert(admins.record, token: ByteBuffer(bytes: admins.tokenHash), ticket: ticket))
+        #expect(cache.session(token: ByteBuffer(bytes: admins.tokenHash)) == admins.record)
         // A commit of its user, or of its account, after the ticket refuses it (the read may predate it).
         ticket = cache.ticket()
         cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id]))
         cache.invalidate(IdentityRowChanges(userIDs: [fixture.account.admin.id]))
         cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id]))
-        #expect(!cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
-        #expect(cache.session(tokenHash: admins.tokenHash) == nil)
+        #expect(!cache.insert(admins.record, token: ByteBuffer(bytes: admins.tokenHash), ticket: ticket))
+        #expect(cache.session(token: ByteBuffer(bytes: admins.tokenHash)) == nil)
         ticket = cache.ticket()
         cache.invalidate(IdentityRowChanges(accountIDs: [fixture.account.account.id]))
-        #expect(!cache.insert(bobs.record, tokenHash: bobs.tokenHash, ticket: ticket))
+        #expect(!cache.insert(bobs.record, token: ByteBuffer(bytes: bobs.tokenHash), ticket: ticket))
         // More unrelated invalidations than the cache remembers: refused, as it cannot tell.
         ticket = cache.ticket()
         for _ in 0...SessionCache.rememberedInvalidations {
             cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id + 1]))
         }
-        #expect(!cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
+        #expect(!cache.insert(admins.record, token: ByteBuffer(bytes: admins.tokenHash), ticket: ticket))
         #expect(cache.statistics.refusedInserts == 3)
         // Exactly as many as it remembers: it can tell, and caches.
         ticket = cache.ticket()
         for _ in 0..<SessionCache.rememberedInvalidations {
             cache.invalidate(IdentityRowChanges(userIDs: [fixture.otherUser.id + 1]))
         }
-        #expect(cache.insert(admins.record, tokenHash: admins.tokenHash, ticket: ticket))
+        #expect(cache.insert(admins.record, token: ByteBuffer(bytes: admins.tokenHash), ticket: ticket))
     }
 
     @Test("a changed session, user or account drops exactly the entries built from it")
@@ -126,18 +127,18 @@ struct SessionCacheTests {
         let fixture = try Fixture()
         let cache = SessionCache(capacity: 10)
         let first = try fixture.session(), second = try fixture.session(), bobs = try fixture.session(of: fixture.otherUser)
-        for session in [first, second, bobs] { cache.insert(session.record, tokenHash: session.tokenHash, ticket: cache.ticket()) }
+        for session in [first, second, bobs] { cache.insert(session.record, token: ByteBuffer(bytes: session.tokenHash), ticket: cache.ticket()) }
 
         cache.invalidate(IdentityRowChanges(sessionIDs: [first.record.id]))
-        #expect(cache.session(tokenHash: first.tokenHash) == nil)
-        #expect(cache.session(tokenHash: second.tokenHash) != nil)
+        #expect(cache.session(token: ByteBuffer(bytes: first.tokenHash)) == nil)
+        #expect(cache.session(token: ByteBuffer(bytes: second.tokenHash)) != nil)
 
         cache.invalidate(IdentityRowChanges(userIDs: [fixture.account.admin.id]))
-        #expect(cache.session(tokenHash: second.tokenHash) == nil)
-        #expect(cache.session(tokenHash: bobs.tokenHash) != nil)
+        #expect(cache.session(token: ByteBuffer(bytes: second.tokenHash)) == nil)
+        #expect(cache.session(token: ByteBuffer(bytes: bobs.tokenHash)) != nil)
 
         cache.invalidate(IdentityRowChanges(accountIDs: [fixture.account.account.id]))
-        #expect(cache.session(tokenHash: bobs.tokenHash) == nil)
+        #expect(cache.session(token: ByteBuffer(bytes: bobs.tokenHash)) == nil)
         #expect(cache.statistics.entries == 0)
         #expect(cache.statistics.invalidatedEntries == 3)
     }
@@ -148,13 +149,13 @@ struct SessionCacheTests {
         let cache = SessionCache(capacity: 10)
         fixture.store.observeIdentityChanges { cache.invalidate($0) }
         let session = try fixture.session(), bobs = try fixture.session(of: fixture.otherUser)
-        for session in [session, bobs] { cache.insert(session.record, tokenHash: session.tokenHash, ticket: cache.ticket()) }
+        for session in [session, bobs] { cache.insert(session.record, token: ByteBuffer(bytes: session.tokenHash), ticket: cache.ticket()) }
         try fixture.store.revokeSession(id: session.record.id, now: 2, audit: Fixture.audit(fixture.account, "Logout"))
-        #expect(cache.session(tokenHash: session.tokenHash) == nil)
-        #expect(cache.session(tokenHash: bobs.tokenHash) != nil)
+        #expect(cache.session(token: ByteBuffer(bytes: session.tokenHash)) == nil)
+        #expect(cache.session(token: ByteBuffer(bytes: bobs.tokenHash)) != nil)
         _ = try fixture.store.deleteUser(
             accountID: fixture.account.account.id, userID: fixture.otherUser.id, now: 3, audit: Fixture.audit(fixture.account, "DeleteUser"))
-        #expect(cache.session(tokenHash: bobs.tokenHash) == nil)
+        #expect(cache.session(token: ByteBuffer(bytes: bobs.tokenHash)) == nil)
     }
 
     @Test("capacity 0 turns the cache off")
@@ -162,7 +163,7 @@ struct SessionCacheTests {
         let fixture = try Fixture()
         let cache = SessionCache(capacity: 0)
         let session = try fixture.session()
-        #expect(!cache.insert(session.record, tokenHash: session.tokenHash, ticket: cache.ticket()))
-        #expect(cache.session(tokenHash: session.tokenHash) == nil)
+        #expect(!cache.insert(session.record, token: ByteBuffer(bytes: session.tokenHash), ticket: cache.ticket()))
+        #expect(cache.session(token: ByteBuffer(bytes: session.tokenHash)) == nil)
     }
 }

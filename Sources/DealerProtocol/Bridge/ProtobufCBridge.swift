@@ -446,8 +446,19 @@ enum ProtobufCCodec {
 
     /// Appends the packed bytes of the message `write` builds; returns their count.
     static func pack(_ descriptor: ProtoDescriptor, into buffer: inout ByteBuffer, _ write: (inout ProtoWriter) -> Void) -> Int {
+        pack(descriptor, into: &buffer, header: { _, _ in }, write)
+    }
+
+    /// Appends what `header` writes, given the packed size of the message
+    /// `write` builds, then the packed bytes themselves (packed in place);
+    /// returns their count.
+    static func pack(
+        _ descriptor: ProtoDescriptor, into buffer: inout ByteBuffer, header: (Int, inout ByteBuffer) -> Void,
+        _ write: (inout ProtoWriter) -> Void
+    ) -> Int {
         withBuilt(descriptor, write) { size, message in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
+            header(size, &buffer)
+            return buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
                 if size > 0 {
                     _ = protobuf_c_message_pack(message, destination.baseAddress!.assumingMemoryBound(to: UInt8.self))
                 }

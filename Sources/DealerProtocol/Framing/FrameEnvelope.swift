@@ -57,18 +57,44 @@ public enum FrameEnvelope {
         callID: UInt64, status: Rpc_V1_Status? = nil, payload: [UInt8], into buffer: inout ByteBuffer
     ) {
         let statusBytes = status?.serializedBytes()
+        payload.withUnsafeBytes { payload in
+            writeResponseHeader(callID: callID, statusBytes: statusBytes, payloadCount: payload.count, into: &buffer)
+            buffer.writeBytes(payload)
+        }
+    }
+
+    /// Appends a length-prefixed OK Response frame whose payload is `message`,
+    /// packed straight into `buffer` (no intermediate copy of the payload).
+    public static func writeResponse(callID: UInt64, message: some ProtoMessage, into buffer: inout ByteBuffer) {
+        message.serialize(into: &buffer) { payloadCount, buffer in
+            writeResponseHeader(callID: callID, statusBytes: nil, payloadCount: payloadCount, into: &buffer)
+        }
+    }
+
+    /// A new buffer holding one length-prefixed OK Response frame for `message`.
+    public static func responseFrame(callID: UInt64, message: some ProtoMessage) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        writeResponse(callID: callID, message: message, into: &buffer)
+        return buffer
+    }
+
+    /// Everything of a Response frame before its payload bytes (reserving room for them too).
+    private static func writeResponseHeader(
+        callID: UInt64, statusBytes: [UInt8]?, payloadCount: Int, into buffer: inout ByteBuffer
+    ) {
         var responseLength = 0
         if callID != 0 { responseLength += 1 + varintLength(callID) }
         if let statusBytes { responseLength += fieldLength(statusBytes.count) }
-        if !payload.isEmpty { responseLength += fieldLength(payload.count) }
+        if payloadCount > 0 { responseLength += fieldLength(payloadCount) }
         let frameLength = fieldLength(responseLength)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + frameLength) { raw in
+        buffer.reserveCapacity(minimumWritableBytes: 4 + frameLength)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + frameLength - payloadCount) { raw in
             var out = RawWriter(raw)
             out.bigEndian(UInt32(frameLength))
             out.field(0x22, length: responseLength)  // Frame.response = 4
             if callID != 0 { out.varintField(0x08, callID) }  // Response.call_id = 1
             if let statusBytes { statusBytes.withUnsafeBytes { out.field(0x12, $0) } }  // Response.status = 2
-            if !payload.isEmpty { payload.withUnsafeBytes { out.field(0x1A, $0) } }  // Response.payload = 3
+            if payloadCount > 0 { out.field(0x1A, length: payloadCount) }  // Response.payload = 3, bytes follow
             return out.written
         }
     }
@@ -78,31 +104,56 @@ public enum FrameEnvelope {
         callID: UInt64, method: String, sessionToken: String, timeoutMs: UInt32, payload: [UInt8],
         into buffer: inout ByteBuffer
     ) {
+        payload.withUnsafeBytes { payload in
+            writeRequestHeader(
+                callID: callID, method: method, sessionToken: sessionToken, timeoutMs: timeoutMs,
+                payloadCount: payload.count, into: &buffer)
+            buffer.writeBytes(payload)
+        }
+    }
+
+    /// Appends a length-prefixed Request frame whose payload is `message`,
+    /// packed straight into `buffer` (no intermediate copy of the payload).
+    public static func writeRequest(
+        callID: UInt64, method: String, sessionToken: String, timeoutMs: UInt32, message: some ProtoMessage,
+        into buffer: inout ByteBuffer
+    ) {
+        message.serialize(into: &buffer) { payloadCount, buffer in
+            writeRequestHeader(
+                callID: callID, method: method, sessionToken: sessionToken, timeoutMs: timeoutMs,
+                payloadCount: payloadCount, into: &buffer)
+        }
+    }
+
+    /// Everything of a Request frame before its payload bytes (reserving room for them too).
+    private static func writeRequestHeader(
+        callID: UInt64, method: String, sessionToken: String, timeoutMs: UInt32, payloadCount: Int,
+        into buffer: inout ByteBuffer
+    ) {
         var method = method
         var sessionToken = sessionToken
         method.withUTF8 { method in
             sessionToken.withUTF8 { token in
-                payload.withUnsafeBytes { payload in
-                    writeRequest(
-                        callID: callID, method: UnsafeRawBufferPointer(method), sessionToken: UnsafeRawBufferPointer(token),
-                        timeoutMs: timeoutMs, payload: payload, into: &buffer)
-                }
+                writeRequestHeader(
+                    callID: callID, method: UnsafeRawBufferPointer(method), sessionToken: UnsafeRawBufferPointer(token),
+                    timeoutMs: timeoutMs, payloadCount: payloadCount, into: &buffer)
             }
         }
     }
 
-    private static func writeRequest(
+    private static func writeRequestHeader(
         callID: UInt64, method: UnsafeRawBufferPointer, sessionToken: UnsafeRawBufferPointer, timeoutMs: UInt32,
-        payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+        payloadCount: Int, into buffer: inout ByteBuffer
     ) {
         var requestLength = 0
         if callID != 0 { requestLength += 1 + varintLength(callID) }
         if !method.isEmpty { requestLength += fieldLength(method.count) }
         if !sessionToken.isEmpty { requestLength += fieldLength(sessionToken.count) }
         if timeoutMs != 0 { requestLength += 1 + varintLength(UInt64(timeoutMs)) }
-        if !payload.isEmpty { requestLength += fieldLength(payload.count) }
+        if payloadCount > 0 { requestLength += fieldLength(payloadCount) }
         let frameLength = fieldLength(requestLength)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + frameLength) { raw in
+        buffer.reserveCapacity(minimumWritableBytes: 4 + frameLength)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + frameLength - payloadCount) { raw in
             var out = RawWriter(raw)
             out.bigEndian(UInt32(frameLength))
             out.field(0x1A, length: requestLength)  // Frame.request = 3
@@ -110,7 +161,7 @@ public enum FrameEnvelope {
             if !method.isEmpty { out.field(0x12, method) }  // Request.method = 2
             if !sessionToken.isEmpty { out.field(0x1A, sessionToken) }  // Request.session_token = 3
             if timeoutMs != 0 { out.varintField(0x20, UInt64(timeoutMs)) }  // Request.timeout_ms = 4
-            if !payload.isEmpty { out.field(0x2A, payload) }  // Request.payload = 5
+            if payloadCount > 0 { out.field(0x2A, length: payloadCount) }  // Request.payload = 5, bytes follow
             return out.written
         }
     }
@@ -149,8 +200,8 @@ public enum FrameEnvelope {
     private static func parseRequest(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> RequestEnvelope? {
         var seen: UInt8 = 0
         var callID: UInt64 = 0
-        var method = ""
-        var sessionToken = ""
+        var method: ByteBuffer? = nil
+        var sessionToken: ByteBuffer? = nil
         var timeoutMs: UInt32 = 0
         var payload: ByteBuffer? = nil
         while reader.offset < end {
@@ -160,11 +211,11 @@ public enum FrameEnvelope {
                 guard let value = reader.varint() else { return nil }
                 callID = value
             case 0x12:
-                guard let value = reader.string(end: end) else { return nil }
-                method = value
+                guard let slice = reader.string(of: body, end: end) else { return nil }
+                method = slice
             case 0x1A:
-                guard let value = reader.string(end: end) else { return nil }
-                sessionToken = value
+                guard let slice = reader.string(of: body, end: end) else { return nil }
+                sessionToken = slice
             case 0x20:
                 guard let value = reader.varint(), value <= UInt64(UInt32.max) else { return nil }
                 timeoutMs = UInt32(value)
@@ -176,9 +227,10 @@ public enum FrameEnvelope {
             }
         }
         guard reader.offset == end else { return nil }
+        let empty = ByteBuffer()
         return RequestEnvelope(
-            callID: callID, method: method, sessionToken: sessionToken, timeoutMs: timeoutMs,
-            payload: payload ?? ByteBuffer())
+            callID: callID, methodBytes: method ?? empty, sessionTokenBytes: sessionToken ?? empty,
+            timeoutMs: timeoutMs, payload: payload ?? empty)
     }
 
     private static func parseResponse(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> ResponseEnvelope? {
@@ -274,18 +326,23 @@ private struct WireReader {
         return offset..<(offset + length)
     }
 
-    /// A string value: valid UTF-8 without U+0000 (the rules of the generic
-    /// decoder), or nil so that decoder reports it.
-    mutating func string(end: Int) -> String? {
+    /// A string value as a slice of `body` (no copy, no `String` made), when it
+    /// is valid UTF-8 without U+0000 (the rules of the generic decoder); nil
+    /// so that decoder reports it.
+    @inline(__always)
+    mutating func string(of body: ByteBuffer, end: Int) -> ByteBuffer? {
         guard let range = lengthDelimited(end: end) else { return nil }
-        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-        guard let base = value.baseAddress else { return "" }
-        if memchr(base, 0, value.count) != nil { return nil }
-        let utf8 = value.assumingMemoryBound(to: UInt8.self)
+        guard Self.isValidString(UnsafeRawBufferPointer(rebasing: bytes[range])) else { return nil }
+        return body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+    }
+
+    private static func isValidString(_ value: UnsafeRawBufferPointer) -> Bool {
+        guard let base = value.baseAddress else { return true }
+        if memchr(base, 0, value.count) != nil { return false }
         // ASCII (every method path and token this server issues) needs no
         // further check; anything else gets Swift's strict validation.
-        if Self.isASCII(value) { return String(decoding: utf8, as: UTF8.self) }
-        return String(validating: utf8, as: UTF8.self)
+        if isASCII(value) { return true }
+        return String(validating: value.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil
     }
 
     /// Whether every byte is below 0x80, eight at a time.

@@ -1,5 +1,6 @@
 import DealerProtocol
 import DealerStore
+import NIOCore
 
 /// Turns a call's token into a `Principal`, or fails with UNAUTHENTICATED.
 /// The one way every service resolves its caller.
@@ -30,18 +31,19 @@ public struct Authenticator: Sendable {
     /// The principal behind `context.sessionToken`. Blocking (storage) unless
     /// the session is cached.
     public func principal(for context: CallContext) throws -> Principal {
-        let tokenHash = try Self.tokenHash(context)
+        let token = try Self.token(context)
         let now = clock.nowMilliseconds()
-        if let principal = cachedPrincipal(tokenHash, now: now) { return principal }
+        if let principal = cachedPrincipal(token, now: now) { return principal }
         let ticket = cache.ticket()
-        guard let session = try store.session(tokenHash: tokenHash), isLive(session, now: now) else {
+        guard let session = try store.session(tokenHash: SessionToken.hash(token.readableBytesView)), isLive(session, now: now)
+        else {
             throw RPCError(.unauthenticated, .sessionInvalid, "the session is unknown, expired or revoked: log in again")
         }
         if touchDue(session, now: now) {
             // The touch's commit drops any cached copy; the next call caches the touched row.
             try store.touchSession(id: session.id, now: now)
         } else {
-            cache.insert(session, tokenHash: tokenHash, ticket: ticket)
+            cache.insert(session, token: token, ticket: ticket)
         }
         return Principal(session: session)
     }
@@ -51,12 +53,12 @@ public struct Authenticator: Sendable {
     /// is no longer live by the clock, or its `last_seen_at` touch is due).
     /// Throws only for a call without a token.
     public func principalFromMemory(for context: CallContext) throws -> Principal? {
-        cachedPrincipal(try Self.tokenHash(context), now: clock.nowMilliseconds())
+        cachedPrincipal(try Self.token(context), now: clock.nowMilliseconds())
     }
 
     /// Counts a hit or a miss.
-    private func cachedPrincipal(_ tokenHash: [UInt8], now: Int64) -> Principal? {
-        guard let session = cache.session(tokenHash: tokenHash), isLive(session, now: now), !touchDue(session, now: now)
+    private func cachedPrincipal(_ token: ByteBuffer, now: Int64) -> Principal? {
+        guard let session = cache.session(token: token), isLive(session, now: now), !touchDue(session, now: now)
         else {
             cache.count(hit: false)
             return nil
@@ -65,11 +67,12 @@ public struct Authenticator: Sendable {
         return Principal(session: session)
     }
 
-    private static func tokenHash(_ context: CallContext) throws -> [UInt8] {
-        guard !context.sessionToken.isEmpty else {
+    /// The call's token bytes; UNAUTHENTICATED (`TOKEN_REQUIRED`) when it sent none.
+    private static func token(_ context: CallContext) throws -> ByteBuffer {
+        guard context.sessionTokenBytes.readableBytes > 0 else {
             throw RPCError(.unauthenticated, .tokenRequired, "this method needs a session token: log in first")
         }
-        return SessionToken.hash(context.sessionToken)
+        return context.sessionTokenBytes
     }
 
     private func isLive(_ session: SessionRecord, now: Int64) -> Bool {

@@ -1,9 +1,12 @@
 import DealerStore
+public import NIOCore
 import Synchronization
 
-/// Sessions read from storage, kept in memory by token hash so that an
-/// authenticated call needs no storage read (bounded; CLOCK eviction, an
-/// approximation of least-recently-used).
+/// Sessions read from storage, kept in memory so that an authenticated call
+/// needs no storage read (bounded; CLOCK eviction, an approximation of
+/// least-recently-used). Entries are found by a keyed hash of the token
+/// (`Key`: SipHash-128 under a secret drawn at start), so a hit costs no
+/// SHA-256 and memory holds no token.
 ///
 /// It never serves a session after a committed change to it: the store tells
 /// it (`DealerStore.observeIdentityChanges`) which `sessions`, `users` and
@@ -25,28 +28,26 @@ public final class SessionCache: Sendable {
         fileprivate let generation: UInt64
     }
 
-    /// The 32-byte SHA-256 of a token, as four words: no heap allocation per key.
+    /// A token's keyed 128-bit SipHash under this cache's secret, as two
+    /// words: no heap allocation per key. Not the SHA-256 the database keeps
+    /// (a cache hit costs no SHA-256), and not the token: memory holds no
+    /// value that authenticates anybody or matches a database row.
     struct Key: Hashable {
-        let words: (UInt64, UInt64, UInt64, UInt64)
+        let words: (UInt64, UInt64)
 
-        init?(tokenHash: [UInt8]) {
-            guard tokenHash.count == 32 else { return nil }
-            func word(_ offset: Int) -> UInt64 {
-                (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(tokenHash[offset + $1]) }
+        init(token: ByteBuffer, secret: [UInt8]) {
+            words = token.withUnsafeReadableBytes { token in
+                secret.withUnsafeBytes { Sodium.sipHash128(token, key: $0) }
             }
-            words = (word(0), word(8), word(16), word(24))
         }
 
         static func == (lhs: Key, rhs: Key) -> Bool {
-            lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
-                && lhs.words.3 == rhs.words.3
+            lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1
         }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(words.0)
             hasher.combine(words.1)
-            hasher.combine(words.2)
-            hasher.combine(words.3)
         }
     }
 
@@ -138,6 +139,8 @@ public final class SessionCache: Sendable {
     private let evictionCount = Atomic<Int>(0)
     private let invalidationCount = Atomic<Int>(0)
     private let refusedInsertCount = Atomic<Int>(0)
+    /// The SipHash key of `Key`, drawn when the cache is made.
+    private let secret = Sodium.randomBytes(Sodium.sipHash128KeyBytes)
 
     public init(capacity: Int) {
         self.capacity = max(0, capacity)
@@ -157,10 +160,11 @@ public final class SessionCache: Sendable {
         Ticket(generation: state.withLock { $0.generation })
     }
 
-    /// The cached session for a token hash, or nil. Does not count a hit or a
+    /// The cached session for a token (its bytes as sent), or nil. Does not count a hit or a
     /// miss: the caller does, once it knows whether the entry answers its call.
-    public func session(tokenHash: [UInt8]) -> SessionRecord? {
-        guard capacity > 0, let key = Key(tokenHash: tokenHash) else { return nil }
+    public func session(token: ByteBuffer) -> SessionRecord? {
+        guard capacity > 0 else { return nil }
+        let key = Key(token: token, secret: secret)
         return state.withLock { state in
             guard let slot = state.slotByKey[key] else { return nil }
             state.slots[slot]!.referenced = true
@@ -182,8 +186,9 @@ public final class SessionCache: Sendable {
     /// predate a committed change).
     /// Returns whether it was cached.
     @discardableResult
-    public func insert(_ session: SessionRecord, tokenHash: [UInt8], ticket: Ticket) -> Bool {
-        guard capacity > 0, let key = Key(tokenHash: tokenHash) else { return false }
+    public func insert(_ session: SessionRecord, token: ByteBuffer, ticket: Ticket) -> Bool {
+        guard capacity > 0 else { return false }
+        let key = Key(token: token, secret: secret)
         let (inserted, evicted) = state.withLock { (state: inout State) -> (Bool, Bool) in
             let entry = Entry(key: key, session: session, referenced: false)
             guard state.admits(entry.dependencies, ticket: ticket) else { return (false, false) }

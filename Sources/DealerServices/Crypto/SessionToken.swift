@@ -12,6 +12,11 @@ public enum SessionToken {
         Sodium.sha256(token.utf8)
     }
 
+    /// The stored form of a token given as its UTF-8 bytes.
+    public static func hash(_ tokenUTF8: some Collection<UInt8>) -> [UInt8] {
+        Sodium.sha256(tokenUTF8)
+    }
+
     private static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

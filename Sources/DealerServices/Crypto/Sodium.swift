@@ -54,6 +54,24 @@ enum Sodium {
         return bytes
     }
 
+    /// Bytes of the secret key `sipHash128` takes.
+    static let sipHash128KeyBytes = Int(crypto_shorthash_siphashx24_KEYBYTES)
+
+    /// SipHash-2-4 with a 128-bit output (`crypto_shorthash_siphashx24`) of
+    /// `bytes` under `key` (`sipHash128KeyBytes` bytes): a keyed hash, quick
+    /// for short inputs, whose outputs nobody without the key can predict.
+    static func sipHash128(_ bytes: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        precondition(key.count == sipHash128KeyBytes)
+        var output: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &output) { out in
+            let input = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            _ = crypto_shorthash_siphashx24(
+                out.baseAddress!.assumingMemoryBound(to: UInt8.self), input, UInt64(bytes.count),
+                key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        return output
+    }
+
     /// SHA-256 of `bytes`.
     static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
         ready()

@@ -14,8 +14,19 @@ extension Common_V1_User {
 
 extension Common_V1_Right {
     static func list(admin: Bool, dealer: Bool) -> [Common_V1_Right] {
-        (admin ? [.admin] : []) + (dealer ? [.dealer] : [])
+        switch (admin, dealer) {
+        case (false, false): none
+        case (true, false): adminOnly
+        case (false, true): dealerOnly
+        case (true, true): adminAndDealer
+        }
     }
+
+    // The four lists, made once: answering WhoAmI from memory allocates none.
+    private static let none: [Common_V1_Right] = []
+    private static let adminOnly: [Common_V1_Right] = [.admin]
+    private static let dealerOnly: [Common_V1_Right] = [.dealer]
+    private static let adminAndDealer: [Common_V1_Right] = [.admin, .dealer]
 }
 
 extension Common_V1_Account {
