@@ -54,7 +54,14 @@ public final class ServerMetrics: Sendable {
     private let laneRejected: [String: Gauge]
     private let commitBatchSize: ValueHistogram
     private let commitDuration: DurationHistogram
-    private let sessionCache = Mutex<(gauge: Gauge, ratio: @Sendable () -> Double?)?>(nil)
+    /// The session cache's hit-ratio gauge and where to read the ratio. A
+    /// struct, not a tuple holding the closure: a closure stored in a
+    /// generic container grows a chain of thunks on every `withLock` access.
+    private struct SessionCacheGauge: Sendable {
+        let gauge: Gauge
+        let ratio: @Sendable () -> Double?
+    }
+    private let sessionCache = Mutex<SessionCacheGauge?>(nil)
 
     /// Metrics kept in `registry` (a fresh one by default).
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -107,7 +114,7 @@ public final class ServerMetrics: Sendable {
     public func reportSessionCacheHitRatio(_ ratio: @escaping @Sendable () -> Double?) {
         let gauge = registry.makeGauge(
             descriptor: Self.name("session_cache_hit_ratio", help: "Share of session lookups answered from the cache."))
-        sessionCache.withLock { $0 = (gauge, ratio) }
+        sessionCache.withLock { $0 = SessionCacheGauge(gauge: gauge, ratio: ratio) }
     }
 
     // MARK: Fed by the server
@@ -163,8 +170,7 @@ public final class ServerMetrics: Sendable {
             laneRunning[lane]?.set(Int64(statistics.running))
             laneRejected[lane]?.set(Int64(statistics.rejected))
         }
-        sessionCache.withLock { cache in
-            guard let cache else { return }
+        if let cache = sessionCache.withLock({ $0 }) {
             cache.gauge.set(cache.ratio() ?? .nan)
         }
     }

@@ -51,7 +51,7 @@ public final class DealerStore: Sendable {
     /// number of writes and its time from BEGIN to COMMIT (metrics); replaces
     /// the previous observer. It runs on the writer's thread: keep it cheap.
     public func observeCommits(_ observer: @escaping @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void) {
-        writes.commitObserver.withLock { $0 = observer }
+        writes.commitObserver.withLock { $0 = GroupCommitter.CommitObserver(observe: observer) }
     }
 
     /// Writes waiting for their group commit now: queued for a group, or in

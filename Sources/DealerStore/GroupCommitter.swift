@@ -52,13 +52,29 @@ final class GroupCommitter: Sendable {
     private let queue = Mutex(Queue())
     /// Told, after each COMMIT and before any write of the group is answered,
     /// which identity rows the group changed (see `observeIdentityChanges`).
-    private let identityObservers = Mutex<[@Sendable (IdentityRowChanges) -> Void]>([])
+    private let identityObservers = Mutex<[IdentityObserver]>([])
     private let logger: Logger
     /// Updated after every group: the storage failure it met, or healthy after a clean commit.
     let health: StoreHealth
     /// Told about every committed group: its writes and nanoseconds from BEGIN
     /// to COMMIT (`DealerStore.observeCommits`, for metrics).
-    let commitObserver = Mutex<(@Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void)?>(nil)
+    let commitObserver = Mutex<CommitObserver?>(nil)
+
+    // The observers are closures inside structs, never closures stored in the
+    // `Mutex` directly: a closure kept in a generic container is re-abstracted
+    // on every `withLock` access and written back wrapped in one more thunk,
+    // so each read grew a chain of thunks that every later call walked (its
+    // cost and stack depth grew with every commit since the start).
+
+    /// Told about every committed group (see `commitObserver`).
+    struct CommitObserver: Sendable {
+        let observe: @Sendable (_ writes: Int, _ nanoseconds: UInt64) -> Void
+    }
+
+    /// Told which identity rows a group changed (see `observeIdentityChanges`).
+    private struct IdentityObserver: Sendable {
+        let observe: @Sendable (IdentityRowChanges) -> Void
+    }
     /// Most writes in one transaction; the rest wait for the next group.
     private static let maxGroupSize = 64
 
@@ -74,7 +90,7 @@ final class GroupCommitter: Sendable {
     /// write of that group returns: an acknowledged write has been observed.
     /// It must be quick and must not use the store.
     func observeIdentityChanges(_ observer: @escaping @Sendable (IdentityRowChanges) -> Void) {
-        identityObservers.withLock { $0.append(observer) }
+        identityObservers.withLock { $0.append(IdentityObserver(observe: observer)) }
     }
 
     /// Writes handed to the committer and not answered yet: queued for a group,
@@ -198,7 +214,7 @@ final class GroupCommitter: Sendable {
             try db.execute("COMMIT")
             health.record(storageProblem)
             if let observer = commitObserver.withLock({ $0 }) {
-                observer(group.count, DispatchTime.now().uptimeNanoseconds - started)
+                observer.observe(group.count, DispatchTime.now().uptimeNanoseconds - started)
             }
         } catch {
             abort(group, db, error)
@@ -212,7 +228,7 @@ final class GroupCommitter: Sendable {
     private func publishIdentityChanges(_ db: SQLiteConnection) {
         let changes = db.takeIdentityChanges()
         guard !changes.isEmpty else { return }
-        for observer in identityObservers.withLock({ $0 }) { observer(changes) }
+        for observer in identityObservers.withLock({ $0 }) { observer.observe(changes) }
     }
 
     /// Rolls the group back and fails every write in it.

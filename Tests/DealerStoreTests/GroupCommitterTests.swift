@@ -1,5 +1,6 @@
 @testable import DealerStore
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -55,6 +56,37 @@ struct GroupCommitterTests {
         #expect(result.writes == 40)
         #expect(result.groups >= 1 && result.groups <= 40)
         #expect(result.largest >= 1 && result.largest <= 64)
+    }
+
+    /// A closure kept directly in a `Mutex` was re-wrapped in one more thunk
+    /// on every read, so each call walked a chain as long as the commits
+    /// before it (dealerd got slower with uptime, and its stack would have
+    /// overflowed). Depth of the stack at the observers must not grow.
+    @Test("the commit and identity observers are called at the same stack depth on every commit")
+    func observersDoNotGrowAThunkChain() throws {
+        let database = try TestDatabase()
+        let store = database.store
+        let depths = Mutex<(commit: [Int], identity: [Int])>(([], []))
+        store.observeCommits { _, _ in
+            let depth = Thread.callStackReturnAddresses.count
+            depths.withLock { $0.commit.append(depth) }
+        }
+        store.observeIdentityChanges { _ in
+            let depth = Thread.callStackReturnAddresses.count
+            depths.withLock { $0.identity.append(depth) }
+        }
+        let account = try store.write { db in try db.insertAccount(name: "depth", servedBy: nil, now: TestDatabase.t0) }
+        for round in 0..<200 {
+            // Renaming the account changes an identity row: both observers run.
+            try store.write { db in
+                _ = try db.run("UPDATE accounts SET name = ? WHERE id = ?", ["depth-\(round)", account])
+            }
+        }
+        let result = depths.withLock { $0 }
+        #expect(result.commit.count == 201)
+        #expect(result.identity.count >= 200)
+        #expect(Set(result.commit).count == 1, "commit observer depths: \(result.commit.prefix(3))…\(result.commit.suffix(3))")
+        #expect(Set(result.identity).count == 1, "identity observer depths: \(result.identity.prefix(3))…\(result.identity.suffix(3))")
     }
 
     @Test("a write that fails is rolled back alone; the others in its group commit")
