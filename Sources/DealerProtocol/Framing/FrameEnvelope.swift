@@ -200,10 +200,10 @@ public enum FrameEnvelope {
     private static func parseRequest(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> RequestEnvelope? {
         var seen: UInt8 = 0
         var callID: UInt64 = 0
-        var method: ByteBuffer? = nil
-        var sessionToken: ByteBuffer? = nil
+        var method = RequestEnvelope.Field.empty
+        var sessionToken = RequestEnvelope.Field.empty
         var timeoutMs: UInt32 = 0
-        var payload: ByteBuffer? = nil
+        var payload = RequestEnvelope.Field.empty
         while reader.offset < end {
             guard let key = reader.firstOccurrenceKey(seen: &seen, lastField: 5) else { return nil }
             switch key {
@@ -211,26 +211,25 @@ public enum FrameEnvelope {
                 guard let value = reader.varint() else { return nil }
                 callID = value
             case 0x12:
-                guard let slice = reader.string(of: body, end: end) else { return nil }
-                method = slice
+                guard let field = reader.string(end: end) else { return nil }
+                method = field
             case 0x1A:
-                guard let slice = reader.string(of: body, end: end) else { return nil }
-                sessionToken = slice
+                guard let field = reader.string(end: end) else { return nil }
+                sessionToken = field
             case 0x20:
                 guard let value = reader.varint(), value <= UInt64(UInt32.max) else { return nil }
                 timeoutMs = UInt32(value)
             case 0x2A:
-                guard let slice = reader.slice(of: body, end: end) else { return nil }
-                payload = slice
+                guard let field = reader.field(end: end) else { return nil }
+                payload = field
             default:
                 return nil  // an unknown field or a wrong wire type: the generic decoder decides
             }
         }
         guard reader.offset == end else { return nil }
-        let empty = ByteBuffer()
         return RequestEnvelope(
-            callID: callID, methodBytes: method ?? empty, sessionTokenBytes: sessionToken ?? empty,
-            timeoutMs: timeoutMs, payload: payload ?? empty)
+            callID: callID, timeoutMs: timeoutMs, bytes: body, method: method, sessionToken: sessionToken,
+            payload: payload)
     }
 
     private static func parseResponse(_ reader: inout WireReader, end: Int, body: ByteBuffer) -> ResponseEnvelope? {
@@ -326,39 +325,52 @@ private struct WireReader {
         return offset..<(offset + length)
     }
 
-    /// A string value as a slice of `body` (no copy, no `String` made), when it
-    /// is valid UTF-8 without U+0000 (the rules of the generic decoder); nil
-    /// so that decoder reports it.
+    /// Where a length-delimited value is (no copy).
     @inline(__always)
-    mutating func string(of body: ByteBuffer, end: Int) -> ByteBuffer? {
+    mutating func field(end: Int) -> RequestEnvelope.Field? {
+        guard let range = lengthDelimited(end: end) else { return nil }
+        return RequestEnvelope.Field(offset: UInt32(range.lowerBound), count: UInt32(range.count))
+    }
+
+    /// Where a string value is (no copy, no `String` made), when it is valid
+    /// UTF-8 without U+0000 (the rules of the generic decoder); nil so that
+    /// decoder reports it.
+    @inline(__always)
+    mutating func string(end: Int) -> RequestEnvelope.Field? {
         guard let range = lengthDelimited(end: end) else { return nil }
         guard Self.isValidString(UnsafeRawBufferPointer(rebasing: bytes[range])) else { return nil }
-        return body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)
+        return RequestEnvelope.Field(offset: UInt32(range.lowerBound), count: UInt32(range.count))
     }
 
     private static func isValidString(_ value: UnsafeRawBufferPointer) -> Bool {
         guard let base = value.baseAddress else { return true }
+        // Bytes 0x01...0x7F only (every method path and token this server
+        // issues) need no further check; anything else gets the exact rules:
+        // no U+0000, and Swift's strict UTF-8 validation.
+        if isPrintableASCII(value) { return true }
         if memchr(base, 0, value.count) != nil { return false }
-        // ASCII (every method path and token this server issues) needs no
-        // further check; anything else gets Swift's strict validation.
-        if isASCII(value) { return true }
         return String(validating: value.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil
     }
 
-    /// Whether every byte is below 0x80, eight at a time.
+    /// Whether every byte is in 0x01...0x7F: one pass, eight bytes at a time.
+    /// (Per byte, `b - 1` borrows into the high bit only for 0x00, and `b`
+    /// has it from 0x80 up; a borrow out of a zero byte can flag its
+    /// neighbour too, which only sends the string to the exact check.)
     @inline(__always)
-    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    private static func isPrintableASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
-        var high: UInt64 = 0
+        var flagged: UInt64 = 0
         while index + 8 <= bytes.count {
-            high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            flagged |= (word &- 0x0101_0101_0101_0101) | word
             index += 8
         }
         while index < bytes.count {
-            high |= UInt64(bytes[index])
+            let byte = UInt64(bytes[index])
+            flagged |= (byte &- 1) | byte
             index += 1
         }
-        return high & 0x8080_8080_8080_8080 == 0
+        return flagged & 0x8080_8080_8080_8080 == 0
     }
 }
 
