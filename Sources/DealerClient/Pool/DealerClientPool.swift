@@ -20,7 +20,7 @@ import Synchronization
 /// `run()` owns the connections (it is a swift-service-lifecycle `Service`;
 /// run it in a `ServiceGroup` or use `withDealerClientPool`): calls made while
 /// it is not running wait for a connection. Calls are spread over the
-/// connections by load (fewest outstanding calls). A connection that closes
+/// connections by load (the less loaded of two, in turn). A connection that closes
 /// or receives GoAway is replaced at once, reconnecting with exponential
 /// backoff and jitter while the server is unreachable, rotating through the
 /// addresses. Calls that provably never ran on the server (refused before
@@ -243,12 +243,22 @@ public final class DealerClientPool: Service, DealerCallTransport, Sendable {
 
     // MARK: Picking a connection
 
-    /// The usable connection with the fewest outstanding calls.
+    /// The less loaded of two usable connections ("power of two choices":
+    /// the next slot in turn and the one half the ring away), which spreads
+    /// load almost as well as scanning every connection at a constant cost
+    /// per call; when either is missing or unusable, the usable connection
+    /// with the fewest outstanding calls.
     private func leastLoadedConnection() -> DealerConnection? {
         state.withLock { state in
             if state.shuttingDown { return nil }
             let count = state.slots.count
             state.nextSlot = (state.nextSlot + 1) % count
+            if let first = state.slots[state.nextSlot], first.isUsable {
+                guard count > 1, let second = state.slots[(state.nextSlot + count / 2) % count], second.isUsable else {
+                    return first
+                }
+                return second.outstandingCalls < first.outstandingCalls ? second : first
+            }
             var best: DealerConnection?
             var bestLoad = Int.max
             for offset in 0..<count {
