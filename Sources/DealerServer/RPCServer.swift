@@ -85,7 +85,7 @@ public final class RPCServer: Service, Sendable {
                     let pipeline = channel.pipeline.syncOperations
                     if let tlsContext {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
-                        try pipeline.addHandler(TLSHandshakeFailureHandler(logger: logger))
+                        try pipeline.addHandler(TLSHandshakeFailureHandler(logger: logger, metrics: configuration.metrics))
                     }
                     guard connections.admit(channel) else {
                         logger.notice(

@@ -52,6 +52,7 @@ public final class ServerMetrics: Sendable {
     private let laneWaiting: [String: Gauge]
     private let laneRunning: [String: Gauge]
     private let laneRejected: [String: Gauge]
+    private let tlsHandshakeFailures: Counter
     private let commitBatchSize: ValueHistogram
     private let commitDuration: DurationHistogram
     /// The session cache's hit-ratio gauge and where to read the ratio. A
@@ -88,6 +89,10 @@ public final class ServerMetrics: Sendable {
         laneWaiting = waiting
         laneRunning = running
         laneRejected = rejected
+        tlsHandshakeFailures = registry.makeCounter(
+            descriptor: Self.name(
+                "tls_handshake_failures", unit: "total",
+                help: "Connections closed because their TLS handshake failed (a plain-TCP peer, a missing or untrusted client certificate)."))
         commitBatchSize = registry.makeValueHistogram(
             descriptor: Self.name("group_commit_writes", help: "Writes committed together in one group-commit transaction."),
             buckets: Self.commitBatchBuckets)
@@ -138,6 +143,11 @@ public final class ServerMetrics: Sendable {
         }
         counter.increment()
         metrics.duration.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// A connection's TLS handshake failed; the server closes it.
+    func tlsHandshakeFailed() {
+        tlsHandshakeFailures.increment()
     }
 
     /// Calls of a closed connection that will never be answered.

@@ -4,18 +4,20 @@ import NIOTLS
 
 /// Right behind `NIOSSLServerHandler`: a connection whose TLS handshake fails
 /// (a plain-TCP client, an untrusted or missing client certificate) is
-/// logged at info level and closed, as a failed handshake; the error goes no
-/// further up the pipeline. A peer that never completes the handshake is
+/// logged at info level, counted (`dealer_tls_handshake_failures_total`) and
+/// closed, as a failed handshake; the error goes no further up the pipeline. A peer that never completes the handshake is
 /// closed by the server's handshake timeout like any peer without a Hello.
 final class TLSHandshakeFailureHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let logger: Logger
+    private let metrics: ServerMetrics?
     private var handshakeCompleted = false
 
-    init(logger: Logger) {
+    init(logger: Logger, metrics: ServerMetrics?) {
         self.logger = logger
+        self.metrics = metrics
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -28,6 +30,7 @@ final class TLSHandshakeFailureHandler: ChannelInboundHandler {
             context.fireErrorCaught(error)
             return
         }
+        metrics?.tlsHandshakeFailed()
         logger.info(
             "TLS handshake failed; closing the connection",
             metadata: [

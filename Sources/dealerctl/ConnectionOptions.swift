@@ -59,6 +59,12 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Connects, runs `body`, closes. An `RPCError` is printed as
     /// `CODE REASON: message` on stderr and becomes exit code 1.
+    /// A usage error for a command that prints a report for people, not one
+    /// response: --json would otherwise be ignored without a word.
+    func refuseJSON(for command: String) throws {
+        if json { throw ValidationError("\(command) prints a report for people; --json is not supported here") }
+    }
+
     func run(_ body: (Session) async throws -> Void) async throws {
         do {
             let connection = try await DealerConnection.connect(

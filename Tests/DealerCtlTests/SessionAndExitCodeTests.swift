@@ -54,6 +54,12 @@ struct SessionAndExitCodeTests {
             #expect(failed.status == 1)
             #expect(failed.errorOutput.hasPrefix("UNAUTHENTICATED INVALID_CREDENTIALS: "))
 
+            for migrate in [["migrate", "groups", "--dry-run", "--json"], ["migrate", "accounts", "--from", "accounts.tsv", "--json"]] {
+                let refused = try await ctl.run(migrate)
+                #expect(refused.status == 2, "\(migrate)")
+                #expect(refused.errorOutput.contains("--json is not supported here"), "\(migrate): \(refused.errorOutput)")
+            }
+
             for usage in [["dealer", "accept"], ["dealer", "accept", "--request-id", "x"], ["no-such-command"], ["registers", "update", "--register-id", "1"]] {
                 let result = try await ctl.run(usage)
                 #expect(result.status == 2, "\(usage)")

@@ -26,6 +26,10 @@ struct MigrateAccounts: AsyncParsableCommand {
     @Option(help: "The message sent with each service request.")
     var message = "Moving to the dealer mechanism"
 
+    func validate() throws {
+        try connection.refuseJSON(for: "migrate accounts")
+    }
+
     /// What became of one account.
     enum Outcome {
         case accepted(requestID: Int64)

@@ -41,6 +41,7 @@ struct MigrateGroups: AsyncParsableCommand {
     var loginPrefix = "client-"
 
     mutating func validate() throws {
+        try connection.refuseJSON(for: "migrate groups")
         if !dryRun && passwordsFile == nil { throw ValidationError("give --passwords-file (or --dry-run)") }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
         guard loginPrefix.count <= 40, loginPrefix.allSatisfy(allowed.contains) else {

@@ -1,6 +1,7 @@
 import DealerClient
 import DealerProtocol
 import NIOCore
+import Prometheus
 import Testing
 
 @testable import DealerServer
@@ -120,20 +121,48 @@ struct TLSTests {
         }
     }
 
-    @Test("a failed TLS handshake is logged at info level with the peer, and the connection closed")
+    @Test("a failed TLS handshake is logged at info level with the peer, counted in the metrics, and the connection closed")
     func handshakeFailureIsLogged() async throws {
         let recorder = RecordingLogHandler.Recorder()
+        let metrics = ServerMetrics()
         try await withTestCertificates { certificates in
             try await withServicesTestServer(
-                configure: { $0.tls = certificates.serverTLS(mutual: true) }, logger: recorder.logger()
+                configure: {
+                    $0.tls = certificates.serverTLS(mutual: true)
+                    $0.metrics = metrics
+                }, logger: recorder.logger()
             ) { server in
+                #expect(Self.handshakeFailures(metrics) == 0)
                 await expectRefused(port: server.port, tls: nil, reasons: [.connectionClosed])
+                // A TLS client without the client certificate mutual TLS asks for.
+                await expectRefused(
+                    port: server.port, tls: certificates.clientTLS(certificate: false), reasons: [.tlsHandshakeFailed])
+                try await Self.waitForHandshakeFailures(2, metrics)
             }
         }
         let failures = recorder.all.filter { $0.contains("TLS handshake failed") }
-        #expect(failures.count == 1, "\(recorder.all)")
+        #expect(failures.count == 2, "\(recorder.all)")
+        #expect(Self.handshakeFailures(metrics) == 2)
         #expect(failures.first?.hasPrefix("info ") == true)
         #expect(failures.first?.contains("peer") == true)
+    }
+
+    /// `dealer_tls_handshake_failures_total` as the metrics endpoint would show it.
+    private static func handshakeFailures(_ metrics: ServerMetrics) -> Int? {
+        var exposition: [UInt8] = []
+        metrics.registry.emit(into: &exposition)
+        let line = String(decoding: exposition, as: UTF8.self).split(separator: "\n")
+            .first { $0.hasPrefix("dealer_tls_handshake_failures_total ") }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) }
+    }
+
+    /// Polls until `count` failures are counted (a failure bound, not an
+    /// expected duration: the client may see the refusal a moment before the
+    /// server's pipeline reports it).
+    private static func waitForHandshakeFailures(_ count: Int, _ metrics: ServerMetrics) async throws {
+        for _ in 0..<2_000 where (handshakeFailures(metrics) ?? 0) < count {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     @Test("a peer that never starts the TLS handshake is closed by the handshake timeout")
