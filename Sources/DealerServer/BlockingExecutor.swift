@@ -51,6 +51,8 @@ final class BlockingExecutor: Sendable {
     /// transaction; their results are posted once it committed.
     private let batchRunner: WriteBatchRunner?
     static let maxBatch = 64
+    /// Calls that may run at once: one per thread, or a batch.
+    private var runningLimit: Int { batchRunner == nil ? threads : Self.maxBatch }
 
     init(name: String, threads: Int, maxQueueLength: Int, batchRunner: WriteBatchRunner? = nil) {
         self.name = name
@@ -65,7 +67,7 @@ final class BlockingExecutor: Sendable {
     /// holds `threads + maxQueueLength` calls (running or waiting).
     func submit(_ job: Job) -> Ticket? {
         let admitted: (ticket: UInt64, startWorker: Bool)? = state.withLock { state in
-            guard state.statistics.running + state.waitingCount < threads + maxQueueLength else {
+            guard state.statistics.running + state.waitingCount < runningLimit + maxQueueLength else {
                 state.statistics.rejected += 1
                 return nil
             }
