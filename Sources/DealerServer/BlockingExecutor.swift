@@ -1,3 +1,4 @@
+import DealerServices
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -45,9 +46,18 @@ final class BlockingExecutor: Sendable {
     private let pool: NIOThreadPool
     private let state = Mutex(State())
 
-    init(name: String, threads: Int, maxQueueLength: Int) {
+    /// With a runner (the write lane), the one worker takes up to
+    /// `maxBatch` waiting jobs at once and runs them inside one write
+    /// transaction; their results are posted once it committed.
+    private let batchRunner: WriteBatchRunner?
+    static let maxBatch = 64
+    /// Calls that may run at once: one per thread, or a batch.
+    private var runningLimit: Int { batchRunner == nil ? threads : Self.maxBatch }
+
+    init(name: String, threads: Int, maxQueueLength: Int, batchRunner: WriteBatchRunner? = nil) {
         self.name = name
-        self.threads = max(1, threads)
+        self.batchRunner = batchRunner
+        self.threads = batchRunner == nil ? max(1, threads) : 1
         self.maxQueueLength = max(0, maxQueueLength)
         self.pool = NIOThreadPool(numberOfThreads: self.threads)
         pool.start()
@@ -57,7 +67,7 @@ final class BlockingExecutor: Sendable {
     /// holds `threads + maxQueueLength` calls (running or waiting).
     func submit(_ job: Job) -> Ticket? {
         let admitted: (ticket: UInt64, startWorker: Bool)? = state.withLock { state in
-            guard state.statistics.running + state.waitingCount < threads + maxQueueLength else {
+            guard state.statistics.running + state.waitingCount < runningLimit + maxQueueLength else {
                 state.statistics.rejected += 1
                 return nil
             }
@@ -124,8 +134,71 @@ final class BlockingExecutor: Sendable {
         pool.shutdownGracefully { _ in }
     }
 
+    /// The worker of a batch lane: takes the waiting jobs (up to `maxBatch`),
+    /// runs them in one write transaction, posts their results, repeats.
+    private func workBatches(_ runner: WriteBatchRunner) {
+        var finished = 0
+        while let batch = takeBatch(afterFinishing: finished) {
+            var results = [Result<ByteBuffer, any Error>?](repeating: nil, count: batch.count)
+            var live: [Int] = []
+            for index in batch.indices {
+                if batch[index].expired {
+                    results[index] = .failure(CallErrors.deadlineExceeded)
+                } else {
+                    live.append(index)
+                }
+            }
+            if !live.isEmpty {
+                let failure = runner.run {
+                    for index in live { results[index] = Result { try batch[index].job.work() } }
+                }
+                // The batch's writes were rolled back: no call of it may report success
+                // (a call that already failed keeps its own error).
+                if let failure {
+                    for index in live where (try? results[index]?.get()) != nil { results[index] = .failure(failure) }
+                }
+            }
+            for index in batch.indices {
+                let completion = batch[index].job.completion
+                let result = results[index]!
+                batch[index].job.mailbox.post { completion(result) }
+            }
+            finished = live.count
+        }
+    }
+
+    /// The next jobs for the batch worker (each with whether its deadline passed while it waited).
+    private func takeBatch(afterFinishing finished: Int) -> [(job: Job, expired: Bool)]? {
+        state.withLock { state in
+            state.statistics.running -= finished
+            state.statistics.completed += finished
+            var batch: [(job: Job, expired: Bool)] = []
+            let now = NIODeadline.now()
+            while batch.count < Self.maxBatch, let entry = state.queue.popFirst() {
+                guard let job = entry.job else { continue }
+                state.waitingCount -= 1
+                if let deadline = job.deadline, deadline <= now {
+                    state.statistics.droppedBeforeStart += 1
+                    batch.append((job, true))
+                } else {
+                    state.statistics.running += 1
+                    batch.append((job, false))
+                }
+            }
+            if batch.isEmpty {
+                state.activeWorkers -= 1
+                return nil
+            }
+            return batch
+        }
+    }
+
     /// One worker: takes the oldest waiting job, runs it, posts its result, repeats.
     private func work() {
+        if let batchRunner {
+            workBatches(batchRunner)
+            return
+        }
         var finishedOne = false
         while let (job, expired) = take(afterFinishing: finishedOne) {
             let result: Result<ByteBuffer, any Error>

@@ -47,12 +47,13 @@ public struct ServerConfiguration: Sendable {
     /// Calls one connection may have in the hashing lane at once (waiting or
     /// running); more are answered `BUSY`.
     public var maxHashingQueuePerConnection: Int = 8
-    /// Threads of the write lane (`HandlerExecution.writing`): each durable
-    /// write holds one, mostly parked, until its group's COMMIT returns, so
-    /// this bounds how many writes share one group commit (and one fsync).
+    /// Threads of the write lane (`HandlerExecution.writing`) when the
+    /// method table has no `writeBatchRunner`. With one (every server with a
+    /// store), the lane runs on one thread, in batches of up to 64 calls per
+    /// transaction, and this has no effect.
     public var writeThreads: Int = 64
-    /// Calls that may wait for a write-lane worker, server-wide, beyond the
-    /// `writeThreads` running; more are answered `BUSY`.
+    /// Calls that may wait for the write lane, server-wide, beyond the ones
+    /// running (`writeThreads`, or a batch of 64); more are answered `BUSY`.
     public var maxWriteQueue: Int = 1024
     /// Calls one connection may have in the write lane at once (waiting or
     /// running); more are answered `BUSY`. At or above `maxInFlightCalls`

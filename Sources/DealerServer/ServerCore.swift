@@ -22,7 +22,8 @@ final class ServerCore: Sendable {
         self.hashingLane = BlockingExecutor(
             name: "hashing", threads: methods.hashingLaneThreads, maxQueueLength: configuration.maxHashingQueue)
         self.writeLane = BlockingExecutor(
-            name: "write", threads: configuration.writeThreads, maxQueueLength: configuration.maxWriteQueue)
+            name: "write", threads: configuration.writeThreads, maxQueueLength: configuration.maxWriteQueue,
+            batchRunner: methods.writeBatchRunner)
     }
 
     /// The lane of a handler that runs off the event loop.

@@ -162,6 +162,16 @@ public struct MethodHandler: Sendable {
     }
 }
 
+/// Runs `body` (a batch of write handlers) inside one write transaction;
+/// returns the error that voids the whole batch, nil once it is durable.
+public struct WriteBatchRunner: Sendable {
+    public let run: @Sendable (_ body: () -> Void) -> (any Error)?
+
+    public init(_ run: @escaping @Sendable (_ body: () -> Void) -> (any Error)?) {
+        self.run = run
+    }
+}
+
 /// The methods a server serves, by full path.
 public struct MethodTable: Sendable {
     public private(set) var handlers: [String: MethodHandler] = [:]
@@ -171,6 +181,10 @@ public struct MethodTable: Sendable {
     /// Workers of the server's hashing lane: how many `.hashing` handlers run
     /// at once (each Argon2id hash takes 64 MiB at the interactive cost).
     public var hashingLaneThreads = 2
+    /// Runs a batch of `.writing` handlers as one write transaction on the
+    /// calling thread (set when the services have a store); nil runs each
+    /// write handler on its own.
+    public var writeBatchRunner: WriteBatchRunner?
     /// `handlers` again, for lookups by the path's bytes.
     private var pathIndex = MethodPathIndex()
 

@@ -25,6 +25,10 @@ public enum ServiceAssembly {
             ClientService(environment: environment).register(into: &table)
             RegisterService(environment: environment).register(into: &table)
             RegisterTransfers(environment: environment).register(into: &table)
+            let store = environment.store
+            table.writeBatchRunner = WriteBatchRunner { body in
+                store.runWriteGroup(body).map { RPCError.answering($0) ?? $0 }
+            }
         }
         return table
     }

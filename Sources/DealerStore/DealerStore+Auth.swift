@@ -62,7 +62,10 @@ extension DealerStore {
 
     /// The session with this token hash, whatever its state (check `isActive(now:)`), or nil.
     public func session(tokenHash: [UInt8]) throws -> SessionRecord? {
-        try read { db in try db.queryFirst("\(SessionRecord.select) WHERE s.token_hash = ?", [tokenHash]) { SessionRecord(row: $0) } }
+        // Committed state only, also inside a write batch: what a caller may cache.
+        try read(committedOnly: true) { db in
+            try db.queryFirst("\(SessionRecord.select) WHERE s.token_hash = ?", [tokenHash]) { SessionRecord(row: $0) }
+        }
     }
 
     /// Records activity on a live session. Returns false if it is revoked or unknown.

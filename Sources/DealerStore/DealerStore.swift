@@ -84,6 +84,20 @@ public final class DealerStore: Sendable {
     /// the committing thread before any write of it returns. For caches of
     /// sessions: invalidating there means no acknowledged change is missed.
     /// `observer` must be quick and must not call the store.
+    /// Runs `body` on this thread inside one write transaction: every write
+    /// it makes (through this store) runs inline in its own savepoint, reads
+    /// see the batch's writes, and one COMMIT ends it. Returns the failure
+    /// that voids the whole batch, nil once it is durable.
+    public func runWriteGroup(_ body: () -> Void) -> (any Error)? {
+        defer { scheduleHealthProbeIfNeeded() }
+        let failure = writes.runGroup(body)
+        if let error = failure as? SQLiteError { return StoreError(error) ?? error }
+        return failure
+    }
+
+    /// Whether this thread is inside `runWriteGroup` (nothing it reads is committed yet).
+    public var isInsideWriteGroup: Bool { GroupCommitter.currentInlineGroup != nil }
+
     public func observeIdentityChanges(_ observer: @escaping @Sendable (IdentityRowChanges) -> Void) {
         writes.observeIdentityChanges(observer)
     }
@@ -108,7 +122,11 @@ public final class DealerStore: Sendable {
     /// snapshot and stop WAL checkpoints. If COMMIT fails, the transaction is
     /// rolled back and the failure logged; the read's result stands (its snapshot
     /// was consistent). If even ROLLBACK fails, the error is thrown.
-    func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
+    func read<T: Sendable>(committedOnly: Bool = false, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
+        if !committedOnly, let group = GroupCommitter.currentInlineGroup {
+            // Inside a write batch: read what the batch wrote so far (serial order).
+            do { return try body(group.db) } catch let error as SQLiteError { throw StoreError(error) ?? error }
+        }
         do {
             return try readers.withConnection { db in
                 try db.execute("BEGIN")

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 
@@ -103,9 +106,109 @@ final class GroupCommitter: Sendable {
         try writer.withLock { db in try body(db) }
     }
 
+    /// The transaction a dedicated writer thread holds open while it runs a
+    /// batch of write handlers (`runGroup`): their writes run inline, each in
+    /// its own savepoint, and are committed together at the end.
+    final class InlineGroup {
+        let committer: GroupCommitter
+        let db: SQLiteConnection
+        var writes = 0
+        /// Set once a failure ended the transaction: every later write of the batch fails with it.
+        var failure: (any Error)?
+        var storageProblem: StoreHealth.Problem?
+
+        init(committer: GroupCommitter, db: SQLiteConnection) {
+            self.committer = committer
+            self.db = db
+        }
+    }
+
+    /// The inline group open on this thread, if any.
+    static var currentInlineGroup: InlineGroup? {
+        guard let raw = pthread_getspecific(inlineGroupKey) else { return nil }
+        return Unmanaged<InlineGroup>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    private static let inlineGroupKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0)
+        return key
+    }()
+
+    /// Runs `body` (which makes any number of `write` calls) on the writer
+    /// connection inside one transaction: every `write` on this thread runs
+    /// inline in its own savepoint; COMMIT once at the end. Returns the
+    /// failure that voids the batch (BEGIN or COMMIT failed, or a write's
+    /// failure ended the transaction), nil once the batch is durable.
+    func runGroup(_ body: () -> Void) -> (any Error)? {
+        writer.withLock { db in
+            health.groupStarted()
+            defer { health.groupEnded() }
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                try db.execute("BEGIN IMMEDIATE")
+            } catch {
+                health.record(StoreHealth.problem(of: error))
+                return error
+            }
+            let group = InlineGroup(committer: self, db: db)
+            let unmanaged = Unmanaged.passRetained(group)
+            pthread_setspecific(Self.inlineGroupKey, unmanaged.toOpaque())
+            body()
+            pthread_setspecific(Self.inlineGroupKey, nil)
+            unmanaged.release()
+            if let failure = group.failure {
+                if let problem = StoreHealth.problem(of: failure) { health.record(problem) }
+                if db.inTransaction { try? db.execute("ROLLBACK") }
+                publishIdentityChanges(db)
+                return failure
+            }
+            do {
+                try db.execute("COMMIT")
+            } catch {
+                if let problem = StoreHealth.problem(of: error) { health.record(problem) }
+                if db.inTransaction { try? db.execute("ROLLBACK") }
+                publishIdentityChanges(db)
+                return error
+            }
+            health.record(group.storageProblem)
+            if group.writes > 0, let observer = commitObserver.withLock({ $0 }) {
+                observer.observe(group.writes, DispatchTime.now().uptimeNanoseconds - started)
+            }
+            publishIdentityChanges(db)
+            return nil
+        }
+    }
+
+    /// One write inside the inline group: its own savepoint, rolled back alone if it throws.
+    private func runInline<T>(_ body: (SQLiteConnection) throws -> T, in group: InlineGroup) throws -> T {
+        if let failure = group.failure { throw failure }
+        let db = group.db
+        try db.run("SAVEPOINT write")
+        do {
+            let result = try body(db)
+            try db.run("RELEASE write")
+            group.writes += 1
+            return result
+        } catch {
+            group.storageProblem = group.storageProblem ?? StoreHealth.problem(of: error)
+            if !db.inTransaction {
+                group.failure = error
+            } else {
+                do { try db.execute("ROLLBACK TO write; RELEASE write") } catch let rollback {
+                    group.failure = rollback
+                }
+            }
+            throw error
+        }
+    }
+
     /// Runs `body` as part of a group transaction and returns once the group committed.
     func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try withoutActuallyEscaping(body) { body in
+        if let group = Self.currentInlineGroup, group.committer === self {
+            return try runInline(body, in: group)
+        }
+        return try withoutActuallyEscaping(body) { body in
             var outcome: Result<T, any Error>? = nil
             let job = Job(
                 run: { db in

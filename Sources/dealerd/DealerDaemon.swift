@@ -49,7 +49,7 @@ struct DealerDaemon: AsyncParsableCommand {
     @Option(help: "Calls one connection may have in the hashing lane at once (waiting or running); more are BUSY.")
     var maxHashingQueuePerConnection = 8
 
-    @Option(help: "Threads of the write lane: durable writes, each parked until its group commits (bounds the group size).")
+    @Option(help: "Accepted for compatibility; no effect: the write lane runs on one thread, up to 64 calls per transaction.")
     var writeThreads = 64
 
     @Option(help: "Calls that may wait for a write thread, server-wide; more are answered RESOURCE_EXHAUSTED BUSY.")
