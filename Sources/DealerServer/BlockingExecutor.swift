@@ -8,9 +8,13 @@ import Synchronization
 ///
 /// A worker takes one job at a time and posts its result to the job's
 /// `CompletionMailbox` as soon as the handler returns, so no finished call
-/// waits for other work. A job still in the queue can be withdrawn
-/// (`cancel`); a job whose deadline passed while it waited is dropped when a
-/// worker reaches it. Either way its work never runs.
+/// waits for other work. The write lane is the exception (a `WriteBatchRunner`):
+/// its one worker takes up to `maxBatch` waiting jobs, runs them inside one
+/// write transaction and posts their results once it committed; if it could
+/// not commit, every job of the batch that succeeded gets the runner's error
+/// instead. A job still in the queue can be withdrawn (`cancel`); a job whose
+/// deadline passed while it waited is dropped when a worker reaches it.
+/// Either way its work never runs.
 final class BlockingExecutor: Sendable {
     struct Job: Sendable {
         /// Past this, the work is skipped and the job fails with DEADLINE_EXCEEDED.
@@ -64,7 +68,8 @@ final class BlockingExecutor: Sendable {
     }
 
     /// Queues `job`, or returns nil without queueing it when the lane already
-    /// holds `threads + maxQueueLength` calls (running or waiting).
+    /// holds `threads` (or, batched, `maxBatch`) + `maxQueueLength` calls
+    /// (running or waiting).
     func submit(_ job: Job) -> Ticket? {
         let admitted: (ticket: UInt64, startWorker: Bool)? = state.withLock { state in
             guard state.statistics.running + state.waitingCount < runningLimit + maxQueueLength else {

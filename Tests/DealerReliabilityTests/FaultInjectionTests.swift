@@ -55,38 +55,80 @@ struct FaultInjectionTests {
         #expect(points > Self.minimumPoints(kind))
     }
 
-    @Test("over the protocol: a failing disk makes writes UNAVAILABLE STORAGE_UNAVAILABLE and Health NOT_SERVING; fixed, SERVING again without a restart")
-    func overTheProtocol() async throws {
+    /// A services server whose database goes through the fault-injecting shim,
+    /// with a connection (closed afterwards).
+    private static func withShimServer(_ body: (DealerConnection) async throws -> Void) async throws {
         try await PowerLossShim.exclusive {
             try await withServicesTestServer(store: {
                 $0.vfsName = PowerLossShim.vfsName
                 $0.healthProbeIntervalMilliseconds = 20
             }) { server in
                 let net = try await server.connect()
-                let admin = try await net.signUpAndLogin(name: "Acme", login: "admin")
-                #expect(try await net.call(Health.check, .init()).status == .serving)
-                powerloss_fault_arm(POWERLOSS_FAULT_WRITE_IOERR, 1)
                 do {
-                    _ = try await net.call(Auth.createUser, .init(login: "during", password: admin.password), token: admin.token)
-                    Issue.record("CreateUser succeeded on a failing disk")
-                } catch let error as RPCError {
-                    #expect(error.code == .unavailable && error.reason == .storageUnavailable, "\(error)")
+                    try await body(net)
+                } catch {
+                    await net.close()
+                    throw error
                 }
-                let unhealthy = try await net.call(Health.check, .init())
-                #expect(unhealthy.status == .notServing && unhealthy.reason == "STORAGE_UNAVAILABLE")
-                #expect(powerloss_faults_injected() > 0)
-
-                // The disk works again: the store's probe finds out, with no restart.
-                powerloss_fault_clear()
-                var polls = 0
-                while try await net.call(Health.check, .init()).status != .serving, polls < 600 {
-                    polls += 1
-                    try await Task.sleep(for: .milliseconds(50))  // no event exists for "the probe succeeded"
-                }
-                #expect(try await net.call(Health.check, .init()).status == .serving)
-                _ = try await net.call(Auth.createUser, .init(login: "after", password: admin.password), token: admin.token)
                 await net.close()
             }
+        }
+    }
+
+    /// Clears the fault and waits for the store's probe to find the disk working again.
+    private static func clearFaultAndAwaitServing(_ net: DealerConnection) async throws {
+        powerloss_fault_clear()
+        var polls = 0
+        while try await net.call(Health.check, .init()).status != .serving, polls < 600 {
+            polls += 1
+            try await Task.sleep(for: .milliseconds(50))  // no event exists for "the probe succeeded"
+        }
+        #expect(try await net.call(Health.check, .init()).status == .serving)
+    }
+
+    @Test("over the protocol: a failing disk makes writes UNAVAILABLE STORAGE_UNAVAILABLE and Health NOT_SERVING; fixed, SERVING again without a restart")
+    func overTheProtocol() async throws {
+        try await Self.withShimServer { net in
+            let admin = try await net.signUpAndLogin(name: "Acme", login: "admin")
+            #expect(try await net.call(Health.check, .init()).status == .serving)
+            powerloss_fault_arm(POWERLOSS_FAULT_WRITE_IOERR, 1)
+            do {
+                _ = try await net.call(Auth.createUser, .init(login: "during", password: admin.password), token: admin.token)
+                Issue.record("CreateUser succeeded on a failing disk")
+            } catch let error as RPCError {
+                #expect(error.code == .unavailable && error.reason == .storageUnavailable, "\(error)")
+            }
+            let unhealthy = try await net.call(Health.check, .init())
+            #expect(unhealthy.status == .notServing && unhealthy.reason == "STORAGE_UNAVAILABLE")
+            #expect(powerloss_faults_injected() > 0)
+
+            // The disk works again: the store's probe finds out, with no restart.
+            try await Self.clearFaultAndAwaitServing(net)
+            _ = try await net.call(Auth.createUser, .init(login: "after", password: admin.password), token: admin.token)
+        }
+    }
+
+    @Test("over the protocol: a write-lane call whose batch cannot commit is answered UNAVAILABLE, never OK, and changes nothing")
+    func writeLaneBatchThatCannotCommit() async throws {
+        try await Self.withShimServer { net in
+            let admin = try await net.signUpAndLogin(name: "Acme", login: "admin")
+            let created = try await net.call(
+                Auth.createUser, .init(login: "target", password: admin.password, rights: []), token: admin.token)
+            let target = try #require(created.user?.id)
+            // SetUserRights runs on the write lane: its batch's COMMIT meets the failing disk.
+            powerloss_fault_arm(POWERLOSS_FAULT_WRITE_IOERR, 1)
+            do {
+                _ = try await net.call(Auth.setUserRights, .init(userID: target, rights: [.admin]), token: admin.token)
+                Issue.record("SetUserRights was answered OK although its transaction could not commit")
+            } catch let error as RPCError {
+                #expect(error.code == .unavailable && error.reason == .storageUnavailable, "\(error)")
+            }
+            #expect(powerloss_faults_injected() > 0)
+            try await Self.clearFaultAndAwaitServing(net)
+            let users = try await net.call(Auth.listUsers, .init(), token: admin.token).users
+            #expect(users.first { $0.id == target }?.rights == [], "the failed write left a trace: \(users)")
+            // The lane works again.
+            _ = try await net.call(Auth.setUserRights, .init(userID: target, rights: [.admin]), token: admin.token)
         }
     }
 
