@@ -104,9 +104,6 @@ public final class DealerStore: Sendable {
         return failure
     }
 
-    /// Whether this thread is inside `runWriteGroup` (nothing it reads is committed yet).
-    public var isInsideWriteGroup: Bool { GroupCommitter.currentInlineGroup != nil }
-
     public func observeIdentityChanges(_ observer: @escaping @Sendable (IdentityRowChanges) -> Void) {
         writes.observeIdentityChanges(observer)
     }
@@ -126,13 +123,16 @@ public final class DealerStore: Sendable {
     }
 
     /// Runs `body` in a read transaction (one consistent snapshot) on a reader connection.
+    /// Inside this store's write batch (`runWriteGroup`, on its thread) it reads on the
+    /// writer connection instead, seeing the batch's writes so far, unless
+    /// `committedOnly` (what may be cached must be committed).
     ///
     /// The transaction always ends: a reader left inside one would pin its
     /// snapshot and stop WAL checkpoints. If COMMIT fails, the transaction is
     /// rolled back and the failure logged; the read's result stands (its snapshot
     /// was consistent). If even ROLLBACK fails, the error is thrown.
     func read<T: Sendable>(committedOnly: Bool = false, _ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
-        if !committedOnly, let group = GroupCommitter.currentInlineGroup {
+        if !committedOnly, let group = GroupCommitter.currentInlineGroup, group.committer === writes {
             // Inside a write batch: read what the batch wrote so far (serial order).
             do { return try body(group.db) } catch let error as SQLiteError { throw StoreError(error) ?? error }
         }
