@@ -95,13 +95,36 @@ extension DealerStore {
 
     // MARK: Audit
 
-    /// The account's audit trail (events acting for it), newest first.
+    /// The account's audit trail (events acting for it), newest first. A cursor is the
+    /// id of an event of this trail (the last of the previous page); any other id
+    /// throws `StoreError.invalidCursor`. The trail is followed link by link
+    /// (`previous_for_account_id`, migration 6), one primary-key lookup per event.
     public func listAuditEvents(accountID: Int64, cursor: Int64?, limit: Int) throws -> Page<AuditEventRecord> {
         let limit = SQLiteConnection.pageSize(limit)
         return try read { db in
-            let rows = try db.query(
-                "\(AuditEventRecord.select) WHERE e.acting_for_account_id = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?",
-                [accountID, cursor ?? Int64.max, limit + 1]) { AuditEventRecord(row: $0) }
+            let start: Int64?
+            if let cursor {
+                guard let link = try db.queryFirst(
+                    "SELECT previous_for_account_id FROM audit_events WHERE id = ? AND acting_for_account_id = ?",
+                    [cursor, accountID], { $0.optionalInt64(0) })
+                else { throw StoreError.invalidCursor }
+                start = link
+            } else {
+                start = try db.queryFirst(
+                    "SELECT last_event_id FROM audit_trail_heads WHERE account_id = ?", [accountID]) { $0.int64(0) }
+            }
+            guard let start else { return Page(fetched: [], limit: limit) { $0.id } }
+            let rows = try db.query("""
+                WITH RECURSIVE trail(id, depth) AS (
+                    SELECT ?, 1
+                    UNION ALL
+                    SELECT t.previous_for_account_id, trail.depth + 1
+                    FROM trail JOIN audit_events t ON t.id = trail.id
+                    WHERE trail.depth < ?
+                )
+                \(AuditEventRecord.select) JOIN trail ON e.id = trail.id ORDER BY e.id DESC
+                """,
+                [start, limit + 1]) { AuditEventRecord(row: $0) }
             return Page(fetched: rows, limit: limit) { $0.id }
         }
     }

@@ -112,13 +112,22 @@ extension SQLiteConnection {
             [status.rawValue, rejectReason, now, id])
     }
 
+    /// Appends an event to the audit log and, when it acts for an account, to that
+    /// account's trail: it links to the trail's newest event and becomes the newest
+    /// (migration 6). The only place events are inserted.
     func insertAudit(_ context: AuditContext, object: String, result: String = AuditEventRecord.ok, now: Int64) throws {
         try run("""
             INSERT INTO audit_events (at, actor_user_id, actor_account_id, acting_for_account_id,
-                                      impersonator_user_id, impersonator_account_id, method, object, result)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      impersonator_user_id, impersonator_account_id, method, object, result,
+                                      previous_for_account_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT last_event_id FROM audit_trail_heads WHERE account_id = ?4))
             """,
             [now, context.actorUserID, context.actorAccountID, context.actingForAccountID,
              context.impersonatorUserID, context.impersonatorAccountID, context.method, object, result])
+        guard let account = context.actingForAccountID else { return }
+        let event = lastInsertRowID
+        if try run("UPDATE audit_trail_heads SET last_event_id = ? WHERE account_id = ?", [event, account]) == 0 {
+            try run("INSERT INTO audit_trail_heads (account_id, last_event_id) VALUES (?, ?)", [account, event])
+        }
     }
 }

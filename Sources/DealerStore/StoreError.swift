@@ -48,6 +48,9 @@ public enum StoreError: Error, Sendable, Hashable {
     case parentSessionInvalid
     /// A token hash is not 32 bytes (a caller bug).
     case invalidTokenHash
+    /// A list cursor that is not one the store returned for this list (an audit
+    /// trail's cursor must be an event of that trail).
+    case invalidCursor
 
     // MARK: Storage
     /// The database or its disk is full (SQLITE_FULL).

@@ -112,7 +112,7 @@ struct ClientServiceTests {
         }
     }
 
-    @Test("ListAuditEvents: admins only, newest first, paged, this account's trail only")
+    @Test("ListAuditEvents: admins only, newest first, paged, this account's trail only, foreign page tokens refused")
     func auditTrail() async throws {
         try await withClient { _, net, dealer, client in
             let request = try await Workflow.submit(net, client, to: dealer)
@@ -138,6 +138,11 @@ struct ClientServiceTests {
             #expect(cancel.object == "request:\(request.id)" && cancel.actorLogin == "client" && cancel.result == "OK")
             let dealerTrail = try await net.call(Client.listAuditEvents, .init(pageSize: 500), token: dealer.token).events
             #expect(!dealerTrail.contains { $0.method == Client.cancelRequest.path })
+            // A page token from another account's trail is not one this list returned.
+            let foreign = try #require(dealerTrail.first).id
+            try await Workflow.expectRefusal(.invalidArgument, .invalidPageToken) {
+                _ = try await net.call(Client.listAuditEvents, .init(pageToken: String(foreign)), token: client.token)
+            }
         }
     }
 

@@ -34,6 +34,7 @@ extension RPCError {
         case .parentSessionInvalid:
             self.init(.unauthenticated, .sessionInvalid, "the session is unknown, expired or revoked: log in again")
         case .invalidTokenHash: self.init(.invalidArgument, .invalidArgument, "a token hash is 32 bytes (SHA-256)")
+        case .invalidCursor: self.init(.invalidArgument, .invalidPageToken, "page_token is not one this server returned")
         case .storageFull:
             self.init(.resourceExhausted, .storageFull, "the database is full: the write was not made; retry later")
         case .storageUnavailable, .storageBusy:
