@@ -154,7 +154,9 @@ extension DealerStore {
             let user = try db.activeUser(userID, in: accountID)
             let revoked = try changeUser(user, isAdmin: isAdmin, isDealer: isDealer, disable: false, db: db, now: now)
             try db.insertAudit(audit, object: "user:\(userID)", now: now)
-            guard let changed = try db.user(userID) else { throw StoreError.userNotFound }
+            var changed = user  // the row as changeUser left it, without reading it back
+            changed.isAdmin = isAdmin
+            changed.isDealer = isDealer
             return (changed, revoked)
         }
     }
@@ -171,7 +173,6 @@ extension DealerStore {
     }
 
     private func changeUser(_ user: UserRecord, isAdmin: Bool, isDealer: Bool, disable: Bool, db: SQLiteConnection, now: Int64) throws -> Int {
-        try db.expirePendingRequests(now: now)
         let account = try db.liveAccount(user.accountID)
         let keepsAdmin = isAdmin && !disable, keepsDealer = isDealer && !disable
         if keepsDealer, !user.isDealer, account.servedByAccountID != nil { throw StoreError.accountServedByDealer }
@@ -186,6 +187,9 @@ extension DealerStore {
             if try db.queryFirst("SELECT 1 FROM accounts WHERE served_by_account_id = ?", [account.id], { _ in true }) != nil {
                 throw StoreError.dealerServesClients
             }
+            // Requests past their expiry become 'expired', not 'closed'. Only this
+            // branch touches requests, so only it needs the sweep.
+            try db.expirePendingRequests(now: now)
             try db.run(
                 "UPDATE service_requests SET status = 'closed', updated_at = ? WHERE dealer_account_id = ? AND status = 'pending'",
                 [now, account.id])

@@ -11,6 +11,7 @@ final class SQLiteConnection {
 
     /// Opens `path` through the named SQLite VFS (nil: the default one).
     init(path: String, vfs: String? = nil) throws(SQLiteError) {
+        _ = Self.processConfiguration
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, vfs)
@@ -23,6 +24,11 @@ final class SQLiteConnection {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
     }
+
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let processConfiguration: Void = {
+        _ = dealer_sqlite3_disable_memory_statistics()
+    }()
 
     deinit {
         if changeRecorder != nil { sqlite3_update_hook(handle, nil, nil) }
