@@ -54,11 +54,6 @@ public final class DealerStore: Sendable {
         writes.commitObserver.withLock { $0 = GroupCommitter.CommitObserver(observe: observer) }
     }
 
-    /// Writes waiting for a leader-led group commit now: queued for a group,
-    /// or in the group being committed. Writes of a write batch
-    /// (`runWriteGroup`) are not counted: they wait in the server's write lane.
-    public var pendingWrites: Int { writes.pendingWrites }
-
     /// The writer connection's page cache, in KiB (`PRAGMA cache_size`): filled
     /// only as far as the database is large.
     static let writerCacheKiB = 64 * 1024

@@ -47,8 +47,6 @@ final class GroupCommitter: Sendable {
     private struct Queue {
         var jobs: [Job] = []
         var leaderActive = false
-        /// Writes queued or in the group being committed, not answered yet.
-        var pending = 0
     }
 
     private let writer: Mutex<SQLiteConnection>
@@ -96,19 +94,16 @@ final class GroupCommitter: Sendable {
         identityObservers.withLock { $0.append(IdentityObserver(observe: observer)) }
     }
 
-    /// Writes handed to the committer and not answered yet: queued for a group,
-    /// or in the group being committed.
-    var pendingWrites: Int { queue.withLock { $0.pending } }
-
     /// Runs `body` on the writer connection between group commits (no transaction
     /// open). For settings such as pragmas; never for data writes.
     func withWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
         try writer.withLock { db in try body(db) }
     }
 
-    /// The transaction a dedicated writer thread holds open while it runs a
-    /// batch of write handlers (`runGroup`): their writes run inline, each in
-    /// its own savepoint, and are committed together at the end.
+    /// One open group transaction: a leader's queued writes, or the batch of
+    /// write handlers a dedicated writer thread runs (`runGroup`, where it is
+    /// also this thread's `currentInlineGroup`). Its writes run one after
+    /// another, each in its own savepoint, and are committed together.
     final class InlineGroup {
         let committer: GroupCommitter
         let db: SQLiteConnection
@@ -116,10 +111,13 @@ final class GroupCommitter: Sendable {
         /// Set once a failure ended the transaction: every later write of the batch fails with it.
         var failure: (any Error)?
         var storageProblem: StoreHealth.Problem?
+        /// When BEGIN was issued, in uptime nanoseconds (for the commit observer).
+        let started: UInt64
 
-        init(committer: GroupCommitter, db: SQLiteConnection) {
+        init(committer: GroupCommitter, db: SQLiteConnection, started: UInt64) {
             self.committer = committer
             self.db = db
+            self.started = started
         }
     }
 
@@ -138,53 +136,89 @@ final class GroupCommitter: Sendable {
     /// Runs `body` (which makes any number of `write` calls) on the writer
     /// connection inside one transaction: every `write` on this thread runs
     /// inline in its own savepoint; COMMIT once at the end. Returns the
-    /// failure that voids the batch (BEGIN or COMMIT failed, or a write's
-    /// failure ended the transaction), nil once the batch is durable.
+    /// failure that voids the batch (BEGIN, a SAVEPOINT or COMMIT failed, or a
+    /// write's failure ended the transaction), nil once the batch is durable.
     func runGroup(_ body: () -> Void) -> (any Error)? {
         writer.withLock { db in
-            health.groupStarted()
-            defer { health.groupEnded() }
-            let started = DispatchTime.now().uptimeNanoseconds
-            do {
-                try db.execute("BEGIN IMMEDIATE")
-            } catch {
-                health.record(StoreHealth.problem(of: error))
-                return error
+            let group: InlineGroup
+            switch beginGroup(db) {
+            case .success(let begun): group = begun
+            case .failure(let error): return error
             }
-            let group = InlineGroup(committer: self, db: db)
             let unmanaged = Unmanaged.passRetained(group)
             pthread_setspecific(Self.inlineGroupKey, unmanaged.toOpaque())
             body()
             pthread_setspecific(Self.inlineGroupKey, nil)
             unmanaged.release()
-            if let failure = group.failure {
-                if let problem = StoreHealth.problem(of: failure) { health.record(problem) }
-                if db.inTransaction { try? db.execute("ROLLBACK") }
-                publishIdentityChanges(db)
-                return failure
-            }
-            do {
-                try db.execute("COMMIT")
-            } catch {
-                if let problem = StoreHealth.problem(of: error) { health.record(problem) }
-                if db.inTransaction { try? db.execute("ROLLBACK") }
-                publishIdentityChanges(db)
-                return error
-            }
-            health.record(group.storageProblem)
-            if group.writes > 0, let observer = commitObserver.withLock({ $0 }) {
-                observer.observe(group.writes, DispatchTime.now().uptimeNanoseconds - started)
-            }
-            publishIdentityChanges(db)
-            return nil
+            return endGroup(group)
         }
     }
 
-    /// One write inside the inline group: its own savepoint, rolled back alone if it throws.
+    // The one transaction of both paths, a leader's group and a write batch:
+    // `beginGroup`, the writes through `runInline` in that group, `endGroup`.
+
+    /// BEGIN IMMEDIATE; the group the writes run in.
+    private func beginGroup(_ db: SQLiteConnection) -> Result<InlineGroup, any Error> {
+        health.groupStarted()
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+        } catch {
+            health.record(StoreHealth.problem(of: error))
+            health.groupEnded()
+            return .failure(error)
+        }
+        return .success(InlineGroup(committer: self, db: db, started: started))
+    }
+
+    /// COMMIT, or ROLLBACK if a failure voided the group. Records the store's
+    /// health, tells the commit observer, and publishes the identity rows
+    /// touched, committed or not (an invalidation too many costs a cache miss,
+    /// never a stale read). Returns the failure that voids the group, nil once
+    /// it is durable.
+    private func endGroup(_ group: InlineGroup) -> (any Error)? {
+        defer { health.groupEnded() }
+        let db = group.db
+        if group.failure == nil {
+            do { try db.execute("COMMIT") } catch { group.failure = error }
+        }
+        if let failure = group.failure {
+            if let problem = StoreHealth.problem(of: failure) { health.record(problem) }
+            if db.inTransaction {
+                do { try db.execute("ROLLBACK") } catch {
+                    logger.error("rollback failed", metadata: ["error": "\(error)"])
+                }
+            }
+            publishIdentityChanges(db)
+            logger.error("group commit failed", metadata: ["writes": "\(group.writes)", "error": "\(failure)"])
+            return failure
+        }
+        // The first storage failure a write met (its savepoint was rolled back,
+        // the others committed): recorded only now.
+        health.record(group.storageProblem)
+        if group.writes > 0, let observer = commitObserver.withLock({ $0 }) {
+            observer.observe(group.writes, DispatchTime.now().uptimeNanoseconds - group.started)
+        }
+        publishIdentityChanges(db)
+        return nil
+    }
+
+    /// One write inside a group: its own savepoint, rolled back alone if it
+    /// throws. A failure that ends the transaction, or a savepoint that cannot
+    /// be opened or rolled back, voids the group: later writes fail with it.
+    ///
+    /// One savepoint name for every write: each is released (or rolled back to
+    /// and released) before the next begins, so these statements are prepared
+    /// once and reused from the connection's statement cache.
     private func runInline<T>(_ body: (SQLiteConnection) throws -> T, in group: InlineGroup) throws -> T {
         if let failure = group.failure { throw failure }
         let db = group.db
-        try db.run("SAVEPOINT write")
+        do {
+            try db.run("SAVEPOINT write")
+        } catch {
+            group.failure = error
+            throw error
+        }
         do {
             let result = try body(db)
             try db.run("RELEASE write")
@@ -223,7 +257,6 @@ final class GroupCommitter: Sendable {
                 failAll: { error in outcome = .failure(error) })
             let leads = queue.withLock { queue in
                 queue.jobs.append(job)
-                queue.pending += 1
                 guard !queue.leaderActive else { return false }
                 queue.leaderActive = true
                 return true
@@ -248,7 +281,6 @@ final class GroupCommitter: Sendable {
                 return group
             }
             writer.withLock { db in commit(group, db) }
-            queue.withLock { $0.pending -= group.count }
             for job in group where job !== own {
                 job.done.signal()
             }
@@ -264,66 +296,23 @@ final class GroupCommitter: Sendable {
         next?.done.signal()
     }
 
-    private func commit(_ group: [Job], _ db: SQLiteConnection) {
-        health.groupStarted()
-        let started = DispatchTime.now().uptimeNanoseconds
-        defer {
-            health.groupEnded()
-            for job in group { job.finish() }
-        }
-        do {
-            try db.execute("BEGIN IMMEDIATE")
-        } catch {
-            health.record(StoreHealth.problem(of: error))
-            for job in group { job.failAll(error) }
-            return
-        }
-        // The first storage failure a write of the group met (its savepoint is
-        // rolled back, the others may still commit): recorded after COMMIT.
-        var storageProblem: StoreHealth.Problem?
-        for job in group {
-            // One savepoint name for every write: each is released (or rolled back to
-            // and released) before the next begins, so these two statements are
-            // prepared once and reused from the connection's statement cache.
-            do {
-                try db.run("SAVEPOINT write")
-            } catch {
-                abort(group, db, error)
-                return
+    /// Runs a leader's queued writes as one group. Each job keeps its own
+    /// outcome; a failure that voids the group becomes every job's outcome.
+    private func commit(_ jobs: [Job], _ db: SQLiteConnection) {
+        defer { for job in jobs { job.finish() } }
+        let failure: (any Error)?
+        switch beginGroup(db) {
+        case .success(let group):
+            for job in jobs {
+                _ = try? runInline({ db in if let error = job.run(db) { throw error } }, in: group)
             }
-            if let error = job.run(db) {
-                storageProblem = storageProblem ?? StoreHealth.problem(of: error)
-                guard db.inTransaction else {
-                    // The failure ended the whole transaction (I/O error, disk full):
-                    // nothing of this group was committed, and every write of it
-                    // fails with that failure.
-                    abort(group, db, error)
-                    return
-                }
-                do {
-                    try db.execute("ROLLBACK TO write; RELEASE write")
-                } catch {
-                    abort(group, db, error)
-                    return
-                }
-            } else {
-                do { try db.run("RELEASE write") } catch {
-                    abort(group, db, error)
-                    return
-                }
-            }
+            failure = endGroup(group)
+        case .failure(let error):
+            failure = error
         }
-        do {
-            try db.execute("COMMIT")
-            health.record(storageProblem)
-            if let observer = commitObserver.withLock({ $0 }) {
-                observer.observe(group.count, DispatchTime.now().uptimeNanoseconds - started)
-            }
-        } catch {
-            abort(group, db, error)
-            return
+        if let failure {
+            for job in jobs { job.failAll(failure) }
         }
-        publishIdentityChanges(db)
     }
 
     /// Hands the identity rows the group touched to the observers. Also after
@@ -332,18 +321,5 @@ final class GroupCommitter: Sendable {
         let changes = db.takeIdentityChanges()
         guard !changes.isEmpty else { return }
         for observer in identityObservers.withLock({ $0 }) { observer.observe(changes) }
-    }
-
-    /// Rolls the group back and fails every write in it.
-    private func abort(_ group: [Job], _ db: SQLiteConnection, _ error: any Error) {
-        if let problem = StoreHealth.problem(of: error) { health.record(problem) }
-        if db.inTransaction {
-            do { try db.execute("ROLLBACK") } catch let rollbackError {
-                logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])
-            }
-        }
-        publishIdentityChanges(db)
-        logger.error("group commit failed", metadata: ["writes": "\(group.count)", "error": "\(error)"])
-        for job in group { job.failAll(error) }
     }
 }
