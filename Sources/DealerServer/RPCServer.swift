@@ -78,7 +78,11 @@ public final class RPCServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // SwiftNIO's default. 16 reads of one connection before its flush
+            // held answers back and kept the loop's other connections waiting:
+            // open-loop p99 at half the maximum was ~2.0 ms with 16 and ~1.5 ms
+            // with 4 (six alternating runs each); closed-loop calls/s the same.
+            .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelOption(.writeBufferWaterMark, value: configuration.writeBufferWaterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
