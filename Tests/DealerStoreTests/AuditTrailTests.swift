@@ -81,6 +81,24 @@ struct AuditTrailTests {
         }
     }
 
+    @Test func invariantsNameABrokenTrail() throws {
+        let db = try TestDatabase()
+        let acme = try db.account("acme"), beta = try db.account("beta")
+        for step in 0..<4 {
+            try db.store.appendAudit(TestDatabase.audit("Step\(step)", step % 2 == 0 ? acme.admin : beta.admin), object: "s", now: t0)
+        }
+        #expect(try db.store.invariantViolations() == [])
+        let newest = try #require(db.store.listAuditEvents(accountID: acme.account.id, cursor: nil, limit: 1).items.first)
+        _ = try db.store.write { db in
+            try db.execute("DROP TRIGGER audit_events_chain_fixed; DROP TRIGGER audit_trail_heads_move_forward")
+            try db.run("UPDATE audit_events SET previous_for_account_id = NULL WHERE id = ?", [newest.id])
+            try db.run("UPDATE audit_trail_heads SET last_event_id = ? WHERE account_id = ?", [newest.id - 1, beta.account.id])
+        }
+        let violations = try db.store.invariantViolations()
+        #expect(violations.contains("audit event not linked to its account's previous event: \(newest.id)"), "\(violations)")
+        #expect(violations.contains("audit trail head not its account's newest event: \(beta.account.id)"), "\(violations)")
+    }
+
     /// A database written by a build before migration 6 (events indexed by account):
     /// opening it links every existing event into its account's trail.
     @Test func migrationLinksTheEventsOfAnOlderDatabase() throws {
