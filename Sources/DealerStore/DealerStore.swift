@@ -276,23 +276,6 @@ public final class DealerStore: Sendable {
     /// Each query returns the ids of the rows breaking the invariant.
     private static let invariants: [(String, String)] = [
         ("account both dealer and served", "SELECT id FROM accounts WHERE is_dealer = 1 AND served_by_account_id IS NOT NULL"),
-        // Audit trails (migration 6): each event links to the previous event of its account, each head is the newest.
-        ("audit event not linked to its account's previous event", """
-            SELECT id FROM (SELECT id, previous_for_account_id AS linked,
-                                   lag(id) OVER (PARTITION BY acting_for_account_id ORDER BY id) AS previous
-                            FROM audit_events WHERE acting_for_account_id IS NOT NULL)
-            WHERE linked IS NOT previous
-            UNION ALL
-            SELECT id FROM audit_events WHERE acting_for_account_id IS NULL AND previous_for_account_id IS NOT NULL
-            """),
-        ("audit trail head not its account's newest event", """
-            SELECT acting_for_account_id FROM audit_events WHERE acting_for_account_id IS NOT NULL
-            GROUP BY acting_for_account_id
-            HAVING max(id) IS NOT (SELECT last_event_id FROM audit_trail_heads WHERE account_id = acting_for_account_id)
-            UNION ALL
-            SELECT h.account_id FROM audit_trail_heads h WHERE NOT EXISTS (
-                SELECT 1 FROM audit_events e WHERE e.id = h.last_event_id AND e.acting_for_account_id = h.account_id)
-            """),
         ("account serves itself", "SELECT id FROM accounts WHERE served_by_account_id = id"),
         ("account served by an account that is not a live dealer", """
             SELECT c.id FROM accounts c LEFT JOIN accounts d ON d.id = c.served_by_account_id
@@ -357,6 +340,23 @@ public final class DealerStore: Sendable {
             SELECT s.id FROM sessions s JOIN accounts a ON a.id = s.account_id
             WHERE s.revoked_at IS NULL AND s.impersonator_account_id IS NOT NULL
             AND a.served_by_account_id IS NOT s.impersonator_account_id
+            """),
+        // Audit trails (migration 6): each event links to the previous event of its account, each head is the newest.
+        ("audit event not linked to its account's previous event", """
+            SELECT id FROM (SELECT id, previous_for_account_id AS linked,
+                                   lag(id) OVER (PARTITION BY acting_for_account_id ORDER BY id) AS previous
+                            FROM audit_events WHERE acting_for_account_id IS NOT NULL)
+            WHERE linked IS NOT previous
+            UNION ALL
+            SELECT id FROM audit_events WHERE acting_for_account_id IS NULL AND previous_for_account_id IS NOT NULL
+            """),
+        ("audit trail head not its account's newest event", """
+            SELECT acting_for_account_id FROM audit_events WHERE acting_for_account_id IS NOT NULL
+            GROUP BY acting_for_account_id
+            HAVING max(id) IS NOT (SELECT last_event_id FROM audit_trail_heads WHERE account_id = acting_for_account_id)
+            UNION ALL
+            SELECT h.account_id FROM audit_trail_heads h WHERE NOT EXISTS (
+                SELECT 1 FROM audit_events e WHERE e.id = h.last_event_id AND e.acting_for_account_id = h.account_id)
             """),
     ]
 }

@@ -10,12 +10,16 @@ import Synchronization
 /// `BEGIN IMMEDIATE` transaction, each inside its own SAVEPOINT, then
 /// commits once — one fsync for the whole group instead of one per write.
 ///
+/// A dedicated writer thread can instead run a whole batch of handlers in
+/// one such transaction (`runGroup`); both take the same path
+/// (`beginGroup`, `runInline` per write, `endGroup`).
+///
 /// Each write still sees the effects of the writes before it (they run one
 /// after another on the single writer connection), a write that throws is
 /// rolled back to its savepoint alone, and nobody is answered before the
 /// group's COMMIT succeeded: an acknowledged write is durable. If the
-/// transaction itself fails (COMMIT, or an error that ends the transaction),
-/// every write of the group fails.
+/// transaction itself fails (BEGIN, a savepoint, COMMIT, or an error that
+/// ends the transaction), every write of the group fails.
 final class GroupCommitter: Sendable {
     /// One queued write, type-erased. Runs on the leader's thread.
     private final class Job: @unchecked Sendable {
